@@ -1,0 +1,3 @@
+from rsqgen.cli import main
+
+main()
