@@ -1,0 +1,9 @@
+output "topic_arn" {
+  description = "ARN of the SNS topic."
+  value       = aws_sns_topic.this.arn
+}
+
+output "kms_key_arn" {
+  description = "ARN of the customer managed KMS key that encrypts the topic."
+  value       = aws_kms_key.this.arn
+}

@@ -1,0 +1,45 @@
+locals {
+  created_users = { for name, u in var.users : name => u if u.create }
+
+  policy = {
+    Version = "2012-10-17"
+    Statement = [
+      for s in var.statements : merge(
+        {
+          Sid      = s.sid
+          Effect   = "Allow"
+          Action   = s.actions
+          Resource = s.resources
+        },
+        length(s.conditions) == 0 ? {} : { Condition = s.conditions },
+      )
+    ]
+  }
+}
+
+resource "aws_iam_user" "this" {
+  #checkov:skip=CKV_AWS_273:The spec asks for an IAM user (console operator); it gets no login profile or access key from this module and its only permissions come from the operators group. Prefer an existing SSO role as operator where one exists.
+  for_each = local.created_users
+
+  name = each.key
+  tags = var.tags
+}
+
+resource "aws_iam_group" "this" {
+  name = var.group_name
+}
+
+# Permissions reach users only through the group, never through user policies (CKV_AWS_40).
+resource "aws_iam_group_policy" "this" {
+  name   = var.policy_name
+  group  = aws_iam_group.this.name
+  policy = jsonencode(local.policy)
+}
+
+# aws_iam_user_group_membership is additive: it never removes users that others put in the group.
+resource "aws_iam_user_group_membership" "this" {
+  for_each = var.users
+
+  user   = each.value.create ? aws_iam_user.this[each.key].name : each.key
+  groups = [aws_iam_group.this.name]
+}

@@ -1,0 +1,53 @@
+locals {
+  # Built with jsonencode rather than aws_iam_policy_document data sources so that the documents are
+  # known at plan time (a reviewer sees them in the plan, and depends_on on this module defers nothing).
+  trust_policy = {
+    Version = "2012-10-17"
+    Statement = concat(
+      [{
+        Sid       = "TrustedServices"
+        Effect    = "Allow"
+        Principal = { Service = var.trusted_services }
+        Action    = "sts:AssumeRole"
+      }],
+      length(var.operator_arns) == 0 ? [] : [{
+        Sid       = "Operators"
+        Effect    = "Allow"
+        Principal = { AWS = var.operator_arns }
+        Action    = "sts:AssumeRole"
+      }],
+    )
+  }
+
+  permissions_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      for s in var.statements : merge(
+        {
+          Sid      = s.sid
+          Effect   = "Allow"
+          Action   = s.actions
+          Resource = s.resources
+        },
+        length(s.conditions) == 0 ? {} : {
+          Condition = s.conditions
+        },
+      )
+    ]
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name                 = var.name
+  description          = var.description
+  assume_role_policy   = jsonencode(local.trust_policy)
+  max_session_duration = var.max_session_duration
+  permissions_boundary = var.permissions_boundary
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = var.policy_name
+  role   = aws_iam_role.this.id
+  policy = jsonencode(local.permissions_policy)
+}

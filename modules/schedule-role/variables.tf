@@ -1,0 +1,102 @@
+variable "name" {
+  description = "Name of the IAM role that EventBridge (and the Redshift console) assumes to run scheduled queries."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.name))
+    error_message = "The role name must be 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "description" {
+  description = "Description of the role."
+  type        = string
+  default     = "Runs Amazon Redshift scheduled queries through the Redshift Data API."
+}
+
+variable "trusted_services" {
+  description = "Service principals allowed to assume the role. The Redshift console needs redshift, redshift-serverless and events; scheduler only when EventBridge Scheduler runs a query."
+  type        = list(string)
+
+  validation {
+    condition = alltrue([
+      for s in var.trusted_services : contains([
+        "redshift.amazonaws.com",
+        "redshift-serverless.amazonaws.com",
+        "events.amazonaws.com",
+        "scheduler.amazonaws.com",
+      ], s)
+    ])
+    error_message = "Only redshift, redshift-serverless, events and scheduler (.amazonaws.com) may be trusted."
+  }
+}
+
+variable "operator_arns" {
+  description = "Exact ARNs of the IAM users and roles that create schedules in the console and read their history. Never an account root."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for a in var.operator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/[\\w+=,.@/-]+$", a))
+    ])
+    error_message = "Each operator must be the exact ARN of an IAM user or role (arn:aws:iam::123456789012:user/name); an account root or a wildcard is not allowed."
+  }
+}
+
+variable "statements" {
+  description = "Permission statements of the role's inline policy. Resource \"*\" is accepted only for actions that AWS does not scope to a resource."
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+    # IAM's own shape: { StringEquals = { "aws:SourceArn" = ["..."] } }
+    conditions = optional(map(map(list(string))), {})
+  }))
+
+  validation {
+    condition = alltrue([
+      for s in var.statements : alltrue([for a in s.actions : a != "*" && !endswith(a, ":*")])
+    ])
+    error_message = "Wildcard actions (\"*\" or \"service:*\") are not allowed."
+  }
+
+  validation {
+    condition = alltrue([
+      for s in var.statements : !contains(s.resources, "*") || alltrue([
+        for a in s.actions : contains([
+          "redshift-data:CancelStatement",
+          "redshift-data:DescribeStatement",
+          "redshift-data:GetStatementResult",
+          "redshift-data:GetStatementResultV2",
+          "redshift-data:ListStatements",
+        ], a)
+      ])
+    ])
+    error_message = "Resource \"*\" is allowed only for the Redshift Data API actions that have no resource type."
+  }
+}
+
+variable "policy_name" {
+  description = "Name of the role's inline permission policy."
+  type        = string
+  default     = "scheduled-query-permissions"
+}
+
+variable "max_session_duration" {
+  description = "Longest session, in seconds, for operators who assume the role in the console."
+  type        = number
+  default     = 3600
+}
+
+variable "permissions_boundary" {
+  description = "ARN of a permissions boundary policy for the role, or null."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for the role (in addition to the provider's default_tags)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,98 @@
+variable "name" {
+  description = "Name of the EventBridge rule and of the Data API statement. The Redshift console lists a rule as a scheduled query when both are QS2-<name>."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[.\\-_A-Za-z0-9]{1,64}$", var.name))
+    error_message = "The rule name must be 1-64 characters of letters, digits and ._-."
+  }
+}
+
+variable "description" {
+  description = "Description of the rule (at most 512 characters)."
+  type        = string
+  default     = null
+}
+
+variable "schedule_expression" {
+  description = "rate(...) or cron(...) as EventBridge takes it. Rule schedules run in UTC."
+  type        = string
+}
+
+variable "enabled" {
+  description = "Whether the schedule runs. A disabled rule keeps its targets and history."
+  type        = bool
+  default     = true
+}
+
+variable "target_arn" {
+  description = "ARN of the provisioned cluster or of the Redshift Serverless workgroup (not its name)."
+  type        = string
+}
+
+variable "role_arn" {
+  description = "ARN of the role EventBridge assumes to call the Data API."
+  type        = string
+}
+
+variable "database" {
+  description = "Database the statement runs in."
+  type        = string
+}
+
+variable "db_user" {
+  description = "Database user for temporary credentials (provisioned clusters). Null with secret or IAM authentication."
+  type        = string
+  default     = null
+}
+
+variable "secret_arn" {
+  description = "Secrets Manager secret holding the database credentials. Null with db_user or IAM authentication."
+  type        = string
+  default     = null
+}
+
+variable "sql" {
+  description = "The SQL statement, exactly as it is sent to the Data API."
+  type        = string
+
+  validation {
+    condition     = length(var.sql) >= 1 && length(var.sql) <= 100000
+    error_message = "The SQL must be 1 to 100,000 characters long."
+  }
+}
+
+variable "with_event" {
+  description = "Whether the Data API emits a \"Redshift Data Statement Status Change\" event when the statement ends."
+  type        = bool
+  default     = false
+}
+
+variable "trigger_topic_arn" {
+  description = "SNS topic notified each time the schedule fires (the message is the scheduled event), or null."
+  type        = string
+  default     = null
+}
+
+variable "status_notification" {
+  description = "A second rule that forwards this statement's status change events (FINISHED, FAILED, ABORTED) to an SNS topic, or null. Needs with_event = true."
+  type = object({
+    rule_name = string
+    states    = list(string)
+    topic_arn = string
+  })
+  default = null
+
+  validation {
+    condition = var.status_notification == null ? true : alltrue([
+      for s in var.status_notification.states : contains(["FINISHED", "FAILED", "ABORTED"], s)
+    ])
+    error_message = "States must be FINISHED, FAILED or ABORTED."
+  }
+}
+
+variable "tags" {
+  description = "Tags for the rules."
+  type        = map(string)
+  default     = {}
+}
