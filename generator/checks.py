@@ -1,0 +1,212 @@
+"""`rsqgen validate`: every check on a rendered configuration, with findings at file:line.
+
+A check is PASSED, FAILED (with findings) or NOT_RUN (its tool is missing, with the reason).
+A check that did not run is never reported as passed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ExitCode
+from .tools import find_checkov, find_terraform, scratch_copy
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str  # relative to the checked folder
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: str  # PASSED | FAILED | NOT_RUN
+    findings: list[Finding] = field(default_factory=list)
+    detail: str = ""  # why not run, or a summary such as "41 passed, 3 skipped"
+    seconds: float = 0.0
+
+
+@dataclass
+class Report:
+    results: list[CheckResult]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if any(r.status == "FAILED" for r in self.results):
+            return ExitCode.FINDINGS
+        if any(r.status == "NOT_RUN" for r in self.results):
+            return ExitCode.INCOMPLETE
+        return ExitCode.OK
+
+
+def tf_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.tf") if ".terraform" not in p.parts)
+
+
+def check_hcl_parse(root: Path) -> CheckResult:
+    import hcl2  # python-hcl2; heavy, so imported only here
+
+    findings = []
+    files = tf_files(root)
+    for path in files:
+        try:
+            hcl2.loads(path.read_text("utf-8"))
+        except Exception as exc:  # the parser raises lark errors of several kinds
+            line = getattr(exc, "line", None) or 1
+            findings.append(Finding(path.relative_to(root).as_posix(), int(line), f"HCL parse error: {str(exc).splitlines()[0]}"))
+    return CheckResult("hcl2-parse", "FAILED" if findings else "PASSED", findings, f"{len(files)} files")
+
+
+def check_terraform(root: Path, *, plan: bool = False) -> list[CheckResult]:
+    """terraform fmt -check, then init + validate in a scratch copy (the user's folder stays clean)."""
+    tf = find_terraform()
+    names = ["terraform-fmt", "terraform-validate"]
+    if tf is None:
+        why = "terraform not found (set RSQGEN_TERRAFORM or put terraform on PATH)"
+        return [CheckResult(n, "NOT_RUN", detail=why) for n in names]
+    work = scratch_copy(root)
+    try:
+        env = tf.env(work.parent)
+        results = []
+        fmt = tf.run(["fmt", "-check", "-recursive", "-list=true", "-no-color"], work, env)
+        unformatted = [line.strip() for line in fmt.stdout.splitlines() if line.strip()]
+        if fmt.returncode != 0 and not unformatted:
+            results.append(CheckResult("terraform-fmt", "FAILED", [Finding(".", 1, fmt.stderr.strip() or "terraform fmt failed")]))
+        else:
+            results.append(
+                CheckResult(
+                    "terraform-fmt",
+                    "FAILED" if unformatted else "PASSED",
+                    [Finding(f, 1, "not in terraform fmt layout (run terraform fmt)") for f in unformatted],
+                )
+            )
+        init = tf.run(["init", "-backend=false", "-input=false", "-no-color"], work, env)
+        if init.returncode != 0:
+            hint = "" if tf.mirror else " (no provider mirror found: set RSQGEN_TF_MIRROR, or allow terraform to reach the registry)"
+            results.append(
+                CheckResult("terraform-validate", "NOT_RUN", detail="terraform init failed" + hint + ": " + _last_error(init.stderr))
+            )
+            return results
+        val = tf.run(["validate", "-json", "-no-color"], work, env)
+        try:
+            doc = json.loads(val.stdout)
+        except json.JSONDecodeError:
+            results.append(CheckResult("terraform-validate", "FAILED", [Finding(".", 1, val.stderr.strip() or "terraform validate failed")]))
+            return results
+        findings = []
+        for diag in doc.get("diagnostics", []):
+            if diag.get("severity") != "error":
+                continue
+            rng = diag.get("range") or {}
+            findings.append(
+                Finding(rng.get("filename", "."), int((rng.get("start") or {}).get("line", 1)), f"{diag.get('summary', '')}: {diag.get('detail', '')}".strip(": "))
+            )
+        results.append(CheckResult("terraform-validate", "PASSED" if doc.get("valid") and not findings else "FAILED", findings))
+        return results
+    finally:
+        shutil.rmtree(work.parent, ignore_errors=True)
+
+
+def _last_error(stderr: str) -> str:
+    lines = [line.strip(" │╷╵") for line in stderr.splitlines() if line.strip(" │╷╵")]
+    errors = [line for line in lines if line.startswith("Error")]
+    return (errors or lines or ["no output"])[-1]
+
+
+def check_checkov(root: Path) -> CheckResult:
+    binary = find_checkov()
+    if binary is None:
+        return CheckResult(
+            "checkov",
+            "NOT_RUN",
+            detail="checkov not found (install it in its own virtual environment and set RSQGEN_CHECKOV, or put it on PATH)",
+        )
+    proc = subprocess.run(
+        [binary, "-d", str(root), "--framework", "terraform", "-o", "json", "--skip-download", "--quiet", "--compact"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    try:
+        doc = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return CheckResult("checkov", "NOT_RUN", detail=f"checkov gave no report (exit {proc.returncode}): {proc.stderr.strip()[-300:]}")
+    reports = doc if isinstance(doc, list) else [doc]
+    findings: list[Finding] = []
+    passed = skipped = 0
+    for report in reports:
+        summary = report.get("summary", {})
+        passed += int(summary.get("passed", 0))
+        skipped += int(summary.get("skipped", 0))
+        for failed in report.get("results", {}).get("failed_checks", []):
+            rel = failed.get("file_path", ".").lstrip("/")
+            line = (failed.get("file_line_range") or [1])[0]
+            findings.append(Finding(rel, int(line), f"{failed['check_id']}: {failed.get('check_name', '')} ({failed.get('resource', '')})"))
+        for err in report.get("results", {}).get("parsing_errors", []) or summary.get("parsing_errors_list", []) or []:
+            findings.append(Finding(str(err), 1, "checkov could not parse this file"))
+    if not reports or all(not r.get("summary") for r in reports):
+        return CheckResult("checkov", "NOT_RUN", detail="checkov found nothing to check")
+    return CheckResult(
+        "checkov", "FAILED" if findings else "PASSED", findings, f"{passed} passed, {len(findings)} failed, {skipped} skipped"
+    )
+
+
+_SKIP = re.compile(r"#\s*checkov:skip=([A-Z0-9_]+)(?::(.*))?")
+
+
+def checkov_skips(root: Path) -> list[tuple[str, str, str]]:
+    """(file, check id, reason) of every checkov suppression in the tree; a skip without a reason is a finding."""
+    out = []
+    for path in tf_files(root):
+        for line in path.read_text("utf-8").splitlines():
+            m = _SKIP.search(line)
+            if m:
+                out.append((path.relative_to(root).as_posix(), m.group(1), (m.group(2) or "").strip()))
+    return out
+
+
+def check_skip_reasons(root: Path) -> CheckResult:
+    findings = []
+    for path in tf_files(root):
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            m = _SKIP.search(line)
+            if m and len((m.group(2) or "").strip()) < 20:
+                findings.append(Finding(path.relative_to(root).as_posix(), n, f"checkov skip {m.group(1)} has no reason a reviewer could judge"))
+    return CheckResult("checkov-skip-reasons", "FAILED" if findings else "PASSED", findings)
+
+
+def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True) -> Report:
+    import time
+
+    results: list[CheckResult] = []
+
+    def timed(fn, *args) -> list[CheckResult]:
+        start = time.perf_counter()
+        out = fn(*args)
+        out = out if isinstance(out, list) else [out]
+        for r in out:
+            r.seconds = (time.perf_counter() - start) / len(out)
+        return out
+
+    results += timed(check_hcl_parse, root)
+    results += timed(check_skip_reasons, root)
+    if terraform:
+        results += timed(check_terraform, root)
+    else:
+        results += [CheckResult(n, "NOT_RUN", detail="disabled with --no-terraform") for n in ("terraform-fmt", "terraform-validate")]
+    if checkov:
+        results += timed(check_checkov, root)
+    else:
+        results.append(CheckResult("checkov", "NOT_RUN", detail="disabled with --no-checkov"))
+    return Report(results)

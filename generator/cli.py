@@ -1,0 +1,134 @@
+"""The rsqgen command line: parse flags, call core, map errors to exit codes. Nothing else.
+
+Heavy modules (pydantic, jinja2, hcl2) are imported inside the commands, so `rsqgen --help`
+starts fast.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .errors import ExitCode, RsqgenError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Amazon Redshift scheduled queries as code: a YAML spec in, a validated Terraform root module out.",
+)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def safe(text: str) -> str:
+    """Terminal-safe text: control characters from a spec are shown escaped, never sent raw."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def say(text: str = "") -> None:
+    typer.echo(safe(text))
+
+
+def warn(text: str) -> None:
+    typer.echo(safe(text), err=True)
+
+
+def _fail(exc: RsqgenError) -> typer.Exit:
+    for line in str(exc).splitlines() or ["error"]:
+        warn(f"error: {line}" if not re.match(r".+:\d+:\d+: ", line) else line)
+    return typer.Exit(int(exc.exit_code))
+
+
+@app.command()
+def render(
+    spec: Path = typer.Argument(..., help="The spec file (YAML)."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder. Default: terraform/<name> next to the current folder."),
+    force: bool = typer.Option(False, "--force", help="Write into a folder holding files rsqgen did not write, or that were edited by hand."),
+) -> None:
+    """Render SPEC into a Terraform root module (plus the modules it calls)."""
+    from . import core
+
+    try:
+        rendered = core.render_spec(spec, display_name=str(spec))
+        target = out if out is not None else Path("terraform") / rendered.deployment.name
+        result = core.write(rendered, target, force=force)
+    except RsqgenError as exc:
+        raise _fail(exc) from None
+    except OSError as exc:
+        warn(f"error: {exc}")
+        raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
+    for w in rendered.deployment.warnings:
+        warn(f"warning: {w}")
+    d = rendered.deployment
+    say(f"Wrote {len(result.written)} files to {target} ({len(d.queries)} scheduled quer{'y' if len(d.queries) == 1 else 'ies'}, modules: {', '.join(sorted({f.split('/')[1] for f in result.written if f.startswith('modules/')}))}).")
+    if result.removed:
+        say(f"Removed {len(result.removed)} file(s) the spec no longer needs: {', '.join(result.removed)}")
+    say("Next:")
+    say(f"  cd {target}")
+    say("  terraform init")
+    say("  terraform plan -out=tfplan")
+
+
+@app.command()
+def validate(
+    target: Path = typer.Argument(..., help="A rendered folder, or a spec file (rendered to a temporary folder first)."),
+    terraform: bool = typer.Option(True, "--terraform/--no-terraform", help="Run terraform fmt -check, init and validate."),
+    checkov: bool = typer.Option(True, "--checkov/--no-checkov", help="Run checkov."),
+) -> None:
+    """Run every check on rendered output: HCL parse, terraform fmt/validate, checkov.
+
+    Exit 0: all checks ran and passed. 1: findings. 2: bad input. 3: a check could not run.
+    """
+    import shutil
+    import tempfile
+
+    from . import checks, core
+
+    scratch = None
+    try:
+        if target.is_dir():
+            root = target
+        elif target.is_file():
+            rendered = core.render_spec(target, display_name=str(target))
+            scratch = Path(tempfile.mkdtemp(prefix="rsqgen-validate-"))
+            root = scratch / rendered.deployment.name
+            core.write(rendered, root)
+        else:
+            warn(f"error: {target} is neither a folder nor a spec file")
+            raise typer.Exit(int(ExitCode.BAD_INPUT))
+        report = checks.validate_dir(root, terraform=terraform, checkov=checkov)
+    except RsqgenError as exc:
+        raise _fail(exc) from None
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    for r in report.results:
+        detail = f" ({r.detail})" if r.detail else ""
+        say(f"{r.status:8} {r.name:22} {r.seconds:6.2f}s{detail}")
+        for f in r.findings:
+            say(f"         {f}")
+    code = report.exit_code
+    say({ExitCode.OK: "All checks passed.", ExitCode.FINDINGS: "Findings above.", ExitCode.INCOMPLETE: "Some checks did not run: nothing is claimed for them."}[code])
+    raise typer.Exit(int(code))
+
+
+@app.command()
+def version() -> None:
+    """Print rsqgen's version."""
+    from . import __version__
+
+    say(__version__)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        warn("interrupted")
+        sys.exit(130)

@@ -1,0 +1,178 @@
+"""Turning decided values into HCL text, and laying the text out as `terraform fmt` does.
+
+Every string from a spec reaches Terraform as data: quotes, backslashes and control characters
+are escaped, and the template sequences `${` and `%{` are doubled so Terraform never interpolates
+them. The only interpolation in a generated string is the account placeholder (aws.ACCOUNT),
+which becomes `${local.account_id}`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import aws
+from .plan import Ref
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ACCOUNT_EXPR = "${local.account_id}"
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _ESCAPES:
+        return _ESCAPES[ch]
+    code = ord(ch)
+    # Control characters and the Unicode line/paragraph separators would be invisible or break
+    # lines in a reviewer's diff; HCL's \u escapes keep them exact and visible.
+    if code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0 or code in (0x2028, 0x2029):
+        return f"\\u{code:04x}"
+    return ch
+
+
+def _escape_template(text: str) -> str:
+    # `$${` and `%%{` are HCL's escapes for a literal `${` and `%{`.
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def string(value: str) -> str:
+    """A quoted HCL string whose value is exactly `value`."""
+    parts = value.split(aws.ACCOUNT)
+    escaped = [_escape_template("".join(_escape_char(c) for c in part)) for part in parts]
+    return '"' + ACCOUNT_EXPR.join(escaped) + '"'
+
+
+def heredoc_ok(value: str) -> bool:
+    """Whether `value` can be written as a plain (non-indented) heredoc without changing a byte."""
+    if not value.endswith("\n") or "\r" in value:
+        return False
+    return all(c in "\n\t" or (ord(c) >= 0x20 and ord(c) != 0x7F and not 0x80 <= ord(c) < 0xA0 and ord(c) not in (0x2028, 0x2029)) for c in value)
+
+
+def text(value: str) -> str:
+    """Long text such as SQL: a heredoc where it keeps the value exact, else a quoted string.
+
+    The heredoc is the `<<MARKER` form (no indentation stripping), so its body starts in column 1
+    and every byte stays as written; only `${` and `%{` are escaped, as in a quoted string.
+    """
+    if aws.ACCOUNT in value or not heredoc_ok(value):
+        return string(value)
+    lines = {line.strip() for line in value.split("\n")}
+    marker, n = "SQL", 0
+    while marker in lines:
+        n += 1
+        marker = f"SQL_{n}"
+    return f"<<{marker}\n{_escape_template(value)}{marker}"
+
+
+def key(name: str) -> str:
+    """An object key: bare when it is an identifier, quoted otherwise."""
+    return name if _IDENT.fullmatch(name) else string(name)
+
+
+def value(v: Any, indent: int = 0, *, quote_keys: bool = False) -> str:
+    """Any decided value as an HCL expression. Lists of scalars stay on one line when short."""
+    pad = "  " * indent
+    if v is None:
+        return "null"
+    if isinstance(v, Ref):
+        return v.expr
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return string(v)
+    if isinstance(v, list | tuple):
+        if not v:
+            return "[]"
+        if all(not isinstance(x, dict | list | tuple) for x in v):
+            inline = "[" + ", ".join(value(x) for x in v) + "]"
+            if len(inline) + len(pad) <= 100:
+                return inline
+        inner = "".join(f"{pad}  {value(x, indent + 1, quote_keys=quote_keys)},\n" for x in v)
+        return "[\n" + inner + pad + "]"
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        lines = []
+        for k, x in v.items():
+            name = string(k) if quote_keys else key(k)
+            lines.append(f"{pad}  {name} = {value(x, indent + 1)}\n")
+        return "{\n" + "".join(lines) + pad + "}"
+    raise TypeError(f"cannot render {type(v).__name__} as HCL")
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout: the `=` alignment of terraform fmt (hclwrite's formatCells), so that generated files
+# pass `terraform fmt -check` without running terraform.
+
+_BRACKET = {"{": 1, "[": 1, "(": 1, "}": -1, "]": -1, ")": -1}
+
+
+def _scan(line: str) -> tuple[int | None, int, str | None]:
+    """(column of the first top-level '=', net bracket change after it, heredoc marker opened)."""
+    eq = None
+    net = 0
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if c == '"':
+            i += 1
+            while i < n and line[i] != '"':
+                i += 2 if line[i] == "\\" else 1
+        elif c == "#" or line.startswith("//", i):
+            break
+        elif line.startswith("<<", i):
+            m = re.match(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$", line[i:])
+            if m:
+                return eq, net, m.group(1)
+        elif c == "=" and eq is None and i > 0 and line[i - 1] not in "=!<>" and line[i + 1 : i + 2] not in ("=", ">"):
+            eq = i
+        elif c in _BRACKET and eq is not None:
+            net += _BRACKET[c]
+        i += 1
+    return eq, net, None
+
+
+def layout(source: str) -> str:
+    """Lay out generated HCL as terraform fmt does: `=` aligned across consecutive single-line
+    attributes, no trailing spaces, no runs of blank lines, one final newline. Heredoc bodies are
+    data and are left exactly as they are."""
+    out: list[str] = []
+    chain: list[tuple[int, str, str]] = []  # (index in out, lead, assignment)
+    heredoc: str | None = None
+
+    def close() -> None:
+        if chain:
+            width = max(len(lead) for _, lead, _ in chain)
+            for idx, lead, rest in chain:
+                out[idx] = f"{lead.ljust(width)} {rest}"
+            chain.clear()
+
+    for raw in source.split("\n"):
+        if heredoc is not None:
+            out.append(raw)
+            if raw.strip() == heredoc:
+                heredoc = None
+            continue
+        line = raw.rstrip()
+        if line == "" and (not out or out[-1] == ""):
+            close()
+            continue
+        eq, net, opened = _scan(line)
+        if eq is not None and net == 0:
+            out.append(line)
+            chain.append((len(out) - 1, line[:eq].rstrip(), line[eq:]))
+        else:
+            close()
+            if eq is not None:  # opens a multi-line value: one space either side of '='
+                line = f"{line[:eq].rstrip()} = {line[eq + 1 :].lstrip()}"
+            out.append(line)
+        if opened:
+            close()
+            heredoc = opened
+    close()
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"

@@ -1,0 +1,192 @@
+"""The spec, version 1, as a validated model.
+
+Pydantic checks the shape (types, required keys, unknown keys); `semantics.py` then checks what
+needs the whole spec (references, combinations AWS rejects, names once prefixed). Every model
+forbids unknown keys and coerces nothing, so `nodes: "1"` or `account_id: 111122223333` is an
+error rather than a guess. Field names are the YAML keys, so a pydantic error location is also a
+path into the YAML document, which knows its line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+from typing_extensions import Annotated
+
+from .aws import REGIONS
+
+
+def _fail(message: str, allowed: str) -> PydanticCustomError:
+    return PydanticCustomError("rsqgen", message, {"allowed": allowed})
+
+
+def _matching(pattern: str, what: str, allowed: str):
+    """A string validator: full match of `pattern`, else 'what is wrong; what is allowed'."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise _fail(f"{value!r} is not a valid {what}", allowed)
+        return value
+
+    return AfterValidator(check)
+
+
+def _region(value: str) -> str:
+    if value not in REGIONS:
+        near = [r for r in REGIONS if r.split("-")[0] == value.split("-")[0]][:6]
+        hint = ", ".join(near) if near else ", ".join(sorted(REGIONS)[:6]) + ", ..."
+        raise _fail(f"{value!r} is not an AWS region", f"use a region code such as {hint}")
+    return value
+
+
+SpecName = Annotated[
+    str,
+    _matching(
+        r"[a-z][a-z0-9-]{0,30}",
+        "name",
+        "1-31 characters: a lowercase letter, then lowercase letters, digits or '-'",
+    ),
+]
+AccountId = Annotated[
+    str, _matching(r"[0-9]{12}", "account id", 'exactly 12 digits, quoted, e.g. "111122223333"')
+]
+Region = Annotated[str, AfterValidator(_region)]
+TagKey = Annotated[
+    str,
+    _matching(r"(?!aws:)[\w .:/=+@-]{1,128}", "tag key", "1-128 characters of letters, digits, spaces and _.:/=+-@, not starting with 'aws:'"),
+]
+TagValue = Annotated[
+    str,
+    _matching(r"[\w .:/=+@-]{0,256}", "tag value", "0-256 characters of letters, digits, spaces and _.:/=+-@"),
+]
+DatabaseName = Annotated[
+    str,
+    _matching(
+        r"[a-z_][a-z0-9_$]{0,63}",
+        "database name",
+        "1-64 characters: lowercase letters, digits, '_' or '$', not starting with a digit",
+    ),
+]
+DbUserName = Annotated[
+    str,
+    _matching(
+        r"[a-zA-Z][a-zA-Z0-9_+.@-]{0,127}",
+        "database user name",
+        "1-128 characters: a letter, then letters, digits or _+.@-",
+    ),
+]
+IamUserName = Annotated[
+    str, _matching(r"[\w+=,.@-]{1,64}", "IAM user name", "1-64 characters of letters, digits and +=,.@_-")
+]
+RoleArn = Annotated[
+    str,
+    _matching(
+        r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}",
+        "IAM role ARN",
+        "the exact ARN of a role, e.g. arn:aws:iam::111122223333:role/DataEngineer (an account root or a user ARN is not allowed here)",
+    ),
+]
+SecretArn = Annotated[
+    str,
+    _matching(
+        r"arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}",
+        "Secrets Manager secret ARN",
+        "the full ARN of the secret, e.g. arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:redshift/etl-AbCdEf",
+    ),
+]
+Email = Annotated[
+    str,
+    _matching(
+        r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
+        "email address",
+        "an address such as ops@example.com",
+    ),
+]
+NotifyEvent = Literal["trigger", "failed", "finished"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class WarehouseCreate(_Model):
+    """Present when this spec creates the warehouse. Which keys apply depends on the type."""
+
+    # provisioned cluster
+    node_type: str | None = Field(None, description="Node type, e.g. ra3.large (clusters).")
+    nodes: int | None = Field(None, ge=1, le=128, description="Number of nodes; 1 = single-node (clusters).")
+    subnet_ids: list[str] | None = Field(
+        None, description="Subnets for the cluster. Absent: the default VPC's subnets."
+    )
+    security_group_ids: list[str] | None = Field(None, description="Security groups.")
+    kms_key_arn: str | None = Field(None, description="Customer managed KMS key; absent: AWS owned key.")
+    # serverless
+    base_capacity: int | None = Field(None, description="Base RPUs, 8-1024 in steps of 8 (serverless).")
+    # both
+    database: DatabaseName = Field("dev", description="First database.")
+    admin_user: DbUserName = Field(
+        description="Administrator user. Its password is always generated and kept by Redshift in Secrets Manager."
+    )
+
+
+class Warehouse(_Model):
+    type: Literal["cluster", "serverless"] = "cluster"
+    namespace: str | None = Field(None, description="Serverless namespace; required with `create`.")
+    create: WarehouseCreate | None = Field(
+        None, description="Present: this spec creates the warehouse. Absent: an existing one is referenced."
+    )
+
+
+class Operator(_Model):
+    user: IamUserName | None = Field(None, description="An IAM user name.")
+    existing: bool = Field(False, description="The user exists already: only add it to the operators group.")
+    role: RoleArn | None = Field(None, description="The exact ARN of an existing role (e.g. an SSO role).")
+
+
+class Topic(_Model):
+    emails: list[Email] = Field(default_factory=list, description="Email subscribers (each must confirm).")
+
+
+class Auth(_Model):
+    db_user: DbUserName | None = Field(None, description="Temporary credentials as this database user (clusters).")
+    secret_arn: SecretArn | None = Field(None, description="A Secrets Manager secret with the credentials.")
+    iam: bool | None = Field(None, description="The schedule role's own IAM identity (IAMR:<role>).")
+
+
+class Notify(_Model):
+    topic: str = Field(description="A key of `notifications`.")
+    on: list[NotifyEvent] = Field(
+        default_factory=lambda: ["trigger"],
+        min_length=1,
+        description="trigger (the schedule fired), failed (FAILED or ABORTED), finished. Default: [trigger], as in the console.",
+    )
+
+
+class Query(_Model):
+    warehouse: str = Field(description="A key of `warehouses`.")
+    database: DatabaseName
+    auth: Auth
+    sql: Any = Field(None, description="One statement as text, or a list of statements (one batch).")
+    sql_file: str | None = Field(None, description="A file holding the SQL, relative to the spec.")
+    schedule: str = Field(description="rate(...), cron(...), or a friendly form such as 'every 5 minutes'.")
+    scheduler: Literal["rule", "scheduler"] = "rule"
+    timezone: str | None = Field(None, description="IANA time zone; only with scheduler: scheduler.")
+    enabled: bool = True
+    description: str | None = Field(None, max_length=512, description="Shown in the console.")
+    notify: Notify | None = None
+
+
+class Spec(_Model):
+    version: Literal[1]
+    name: SpecName
+    region: Region
+    account_id: AccountId | None = None
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict)
+    warehouses: dict[str, Warehouse] = Field(min_length=1)
+    operators: list[Operator] = Field(default_factory=list)
+    notifications: dict[str, Topic] = Field(default_factory=dict)
+    queries: dict[str, Query] = Field(min_length=1)

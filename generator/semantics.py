@@ -1,0 +1,281 @@
+"""Checks that need the whole spec: references, combinations AWS rejects, resolved SQL and schedules.
+
+Every rule here exists because AWS (or the console) would otherwise reject the generated code at
+`terraform apply`, or, worse, accept it and never run the query.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+from . import aws
+from .errors import SpecError, SpecIssue
+from .model import Spec
+from .schedule import ScheduleError, parse_schedule
+from .yamlsrc import Document, format_path
+
+CLUSTER_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+SERVERLESS_NAME = re.compile(r"[a-z0-9-]{3,64}")
+QUERY_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,59}")
+TOPIC_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+
+
+class _Issues:
+    """Collects issues for one document; `at` and `key` say where."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.items: list[SpecIssue] = []
+
+    def at(self, path: tuple[Any, ...], message: str, allowed: str = "") -> None:
+        self.items.append(SpecIssue(self.document.location(path), format_path(path), message, allowed))
+
+    def key(self, path: tuple[Any, ...], message: str, allowed: str = "") -> None:
+        self.items.append(SpecIssue(self.document.key_location(path), format_path(path), message, allowed))
+
+
+def _did_you_mean(value: str, choices: list[str]) -> str:
+    near = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    listed = ", ".join(choices) if choices else "(none defined)"
+    return (f"did you mean {near[0]!r}? " if near else "") + f"defined: {listed}"
+
+
+def check_semantics(spec: Spec, document: Document, spec_path: Path | None):
+    """Return the resolved queries, or raise SpecError with every issue found."""
+    from .spec import ResolvedQuery
+
+    issues = _Issues(document)
+    _check_warehouses(spec, issues)
+    _check_operators(spec, issues)
+    _check_notifications(spec, issues)
+    resolved: dict[str, ResolvedQuery] = {}
+    base_dir = spec_path.parent if spec_path else Path.cwd()
+    for key, query in spec.queries.items():
+        r = _check_query(spec, key, query, base_dir, issues)
+        if r is not None:
+            resolved[key] = r
+    if issues.items:
+        raise SpecError(issues.items)
+    return resolved
+
+
+def _check_warehouses(spec: Spec, issues: _Issues) -> None:
+    for key, wh in spec.warehouses.items():
+        path = ("warehouses", key)
+        if wh.type == "cluster":
+            if not (CLUSTER_ID.fullmatch(key) and len(key) <= 63):
+                issues.key(
+                    path,
+                    f"{key!r} is not a valid cluster identifier",
+                    "1-63 characters: a lowercase letter, then lowercase letters, digits and single hyphens, not ending with a hyphen",
+                )
+            if wh.namespace is not None:
+                issues.at(path + ("namespace",), "a namespace applies only to serverless warehouses", "remove it, or set type: serverless")
+        else:
+            if not SERVERLESS_NAME.fullmatch(key):
+                issues.key(path, f"{key!r} is not a valid workgroup name", "3-64 characters: lowercase letters, digits and hyphens")
+            if wh.namespace is not None and not SERVERLESS_NAME.fullmatch(wh.namespace):
+                issues.at(path + ("namespace",), f"{wh.namespace!r} is not a valid namespace name", "3-64 characters: lowercase letters, digits and hyphens")
+            if wh.create is not None and wh.namespace is None:
+                issues.key(path, "a serverless warehouse that this spec creates needs a namespace", "add namespace: <name>")
+        if wh.create is None:
+            continue
+        c, cpath = wh.create, path + ("create",)
+        if wh.type == "cluster":
+            if c.node_type is None:
+                issues.key(cpath, "required key 'node_type' is missing", "e.g. node_type: ra3.large")
+            if c.base_capacity is not None:
+                issues.key(cpath + ("base_capacity",), "base_capacity applies only to serverless warehouses", "use node_type and nodes for a cluster")
+        else:
+            for field in ("node_type", "nodes", "subnet_ids", "security_group_ids", "kms_key_arn"):
+                if getattr(c, field) is not None and field in ("node_type", "nodes"):
+                    issues.key(cpath + (field,), f"{field} applies only to provisioned clusters", "use base_capacity for serverless")
+            if c.base_capacity is not None and not (8 <= c.base_capacity <= 1024 and c.base_capacity % 8 == 0):
+                issues.at(cpath + ("base_capacity",), f"{c.base_capacity} RPUs is not a valid base capacity", "8 to 1024, in steps of 8")
+        if c.admin_user.lower() in ("public", "admin", "awsuser", "administrator"):
+            issues.at(
+                cpath + ("admin_user",),
+                f"{c.admin_user!r} is a reserved or well-known administrator name",
+                "choose another name, e.g. rsadmin",
+            )
+        if c.kms_key_arn is not None and not re.fullmatch(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+", c.kms_key_arn):
+            issues.at(cpath + ("kms_key_arn",), f"{c.kms_key_arn!r} is not a KMS key ARN", "arn:aws:kms:<region>:<account>:key/<key id>")
+
+
+def _check_operators(spec: Spec, issues: _Issues) -> None:
+    seen: dict[str, int] = {}
+    for i, op in enumerate(spec.operators):
+        path = ("operators", i)
+        if (op.user is None) == (op.role is None):
+            issues.at(path, "an operator is either a user or a role", "give exactly one of user: NAME or role: ARN")
+            continue
+        if op.role is not None and op.existing:
+            issues.at(path + ("existing",), "existing applies only to users", "a role operator always exists already; remove existing")
+        ident = (op.user or op.role or "").lower()  # IAM names are unique case-insensitively
+        if ident in seen:
+            issues.at(path, f"operator {op.user or op.role!r} is listed twice (IAM compares names case-insensitively)", f"keep one entry (first is operators[{seen[ident]}])")
+        else:
+            seen[ident] = i
+        if op.role is not None:
+            account = op.role.split(":")[4]
+            partition = op.role.split(":")[1]
+            if partition != aws.partition_for(spec.region):
+                issues.at(path + ("role",), f"the role is in partition {partition!r}, the spec's region in {aws.partition_for(spec.region)!r}", "use a role from the same partition")
+            del account  # cross-account operator roles are allowed: the trust policy names them exactly
+
+
+def _check_notifications(spec: Spec, issues: _Issues) -> None:
+    for key, topic in spec.notifications.items():
+        if not TOPIC_KEY.fullmatch(key):
+            issues.key(("notifications", key), f"{key!r} is not a valid notification key", "1-63 characters: lowercase letters, digits, '_' and '-', starting with a letter or digit")
+        lowered = [e.lower() for e in topic.emails]
+        for i, e in enumerate(lowered):
+            if e in lowered[:i]:
+                issues.at(("notifications", key, "emails", i), f"{topic.emails[i]!r} is listed twice", "list each address once")
+
+
+def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues):
+    from .spec import ResolvedQuery
+
+    path = ("queries", key)
+    before = len(issues.items)
+    if not QUERY_KEY.fullmatch(key):
+        issues.key(
+            path,
+            f"{key!r} is not a valid query name",
+            "1-60 characters: lowercase letters, digits and '-', '_', '.', starting with a letter or digit (the rule is named QS2-<name>, at most 64 characters)",
+        )
+    wh = spec.warehouses.get(q.warehouse)
+    if wh is None:
+        issues.at(path + ("warehouse",), f"unknown warehouse {q.warehouse!r}", _did_you_mean(q.warehouse, list(spec.warehouses)))
+    _check_auth(spec, q, wh, path, issues)
+
+    # SQL
+    sql: tuple[str, ...] = ()
+    if (q.sql is None) == (q.sql_file is None):
+        issues.key(path, "give the SQL either inline (sql) or in a file (sql_file)", "exactly one of sql: TEXT, sql: [STATEMENTS], sql_file: PATH")
+    elif q.sql_file is not None:
+        text = _read_sql_file(q.sql_file, base_dir, path + ("sql_file",), issues)
+        sql = (text,) if text is not None else ()
+    else:
+        sql = _check_sql_value(q.sql, path + ("sql",), issues)
+    if len(sql) > 1 and q.scheduler == "rule":
+        issues.at(
+            path + ("sql",),
+            "a list of statements (one batch) cannot run on an EventBridge rule: the rule's Redshift target takes one statement",
+            "set scheduler: scheduler (runs BatchExecuteStatement), or wrap the statements in a stored procedure and CALL it",
+        )
+    if len(sql) > aws.BATCH_SQL_MAX:
+        issues.at(path + ("sql",), f"a batch has {len(sql)} statements", f"at most {aws.BATCH_SQL_MAX}; split it into several queries")
+
+    # schedule
+    schedule = None
+    try:
+        schedule = parse_schedule(q.schedule, backend=q.scheduler)
+    except ScheduleError as exc:
+        issues.at(path + ("schedule",), exc.message, exc.allowed)
+    if q.timezone is not None:
+        if q.scheduler == "rule":
+            issues.at(path + ("timezone",), "EventBridge rules always run in UTC: a time zone needs the scheduler backend", "set scheduler: scheduler, or remove timezone and write the schedule in UTC")
+        elif not _is_zone(q.timezone):
+            issues.at(path + ("timezone",), f"{q.timezone!r} is not an IANA time zone", "e.g. Asia/Tokyo, Europe/Berlin, UTC")
+
+    # notifications
+    if q.notify is not None:
+        if q.notify.topic not in spec.notifications:
+            issues.at(path + ("notify", "topic"), f"unknown notification topic {q.notify.topic!r}", _did_you_mean(q.notify.topic, list(spec.notifications)))
+        if "trigger" in q.notify.on and q.scheduler == "scheduler":
+            issues.at(
+                path + ("notify", "on"),
+                "'trigger' cannot be expressed with EventBridge Scheduler: a schedule has one target and emits no event when it fires",
+                "use on: [failed] or [finished] (from the Data API status event), or scheduler: rule",
+            )
+        if len(set(q.notify.on)) != len(q.notify.on):
+            issues.at(path + ("notify", "on"), "an event is listed twice", "list each of trigger, failed, finished at most once")
+    if len(issues.items) > before or schedule is None:
+        return None
+    return ResolvedQuery(sql=sql, schedule=schedule)
+
+
+def _check_auth(spec: Spec, q, wh, path: tuple[Any, ...], issues: _Issues) -> None:
+    a, apath = q.auth, path + ("auth",)
+    given = [name for name in ("db_user", "secret_arn", "iam") if getattr(a, name) is not None]
+    if len(given) != 1:
+        issues.at(apath, f"give exactly one authentication mode (got {len(given) or 'none'}{': ' + ', '.join(given) if given else ''})", "db_user: NAME, secret_arn: ARN, or iam: true")
+        return
+    if a.iam is False:
+        issues.at(apath + ("iam",), "iam: false selects no authentication", "use iam: true, or db_user / secret_arn instead")
+    if a.db_user is not None and wh is not None and wh.type == "serverless":
+        issues.at(
+            apath + ("db_user",),
+            "Redshift Serverless does not take a database user: temporary credentials are issued for the IAM identity",
+            "use iam: true (connects as IAMR:<schedule role>) or secret_arn: ARN",
+        )
+    if a.secret_arn is not None:
+        parts = a.secret_arn.split(":")
+        if parts[3] != spec.region:
+            issues.at(apath + ("secret_arn",), f"the secret is in {parts[3]}, the warehouse in {spec.region}", "the Data API reads a secret in the warehouse's own region")
+        if spec.account_id and parts[4] != spec.account_id:
+            issues.at(apath + ("secret_arn",), f"the secret belongs to account {parts[4]}, the spec to {spec.account_id}", "use a secret of the spec's account")
+
+
+def _check_sql_value(value: Any, path: tuple[Any, ...], issues: _Issues) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = [(path, value)]
+    elif isinstance(value, list) and value:
+        items = [(path + (i,), v) for i, v in enumerate(value)]
+    else:
+        issues.at(path, "expected SQL text or a non-empty list of statements", "sql: SELECT 1; or sql: [stmt1, stmt2]")
+        return ()
+    out = []
+    for p, v in items:
+        if not isinstance(v, str):
+            issues.at(p, "expected SQL text", "write the statement as a string")
+        elif not v.strip():
+            issues.at(p, "the SQL is empty", "write a statement")
+        elif len(v) > aws.SQL_MAX:
+            issues.at(p, f"the SQL is {len(v):,} characters long", f"at most {aws.SQL_MAX:,} (the EventBridge and Data API limit)")
+        else:
+            out.append(v)
+    return tuple(out) if len(out) == len(items) else ()
+
+
+def _read_sql_file(name: str, base_dir: Path, path: tuple[Any, ...], issues: _Issues) -> str | None:
+    candidate = Path(name)
+    base = base_dir.resolve()
+    if candidate.is_absolute():
+        issues.at(path, f"{name!r} is an absolute path", "give a path relative to the spec's folder")
+        return None
+    resolved = (base / candidate).resolve()
+    if not resolved.is_relative_to(base):
+        issues.at(path, f"{name!r} points outside the spec's folder", "keep SQL files in the spec's folder or below it")
+        return None
+    if not resolved.is_file():
+        issues.at(path, f"{name!r} does not exist (looked for {resolved})", "give a path relative to the spec's folder")
+        return None
+    data = resolved.read_bytes()[: aws.SQL_MAX * 4 + 1]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        issues.at(path, f"{name!r} is not valid UTF-8 (byte {exc.start})", "save the SQL file as UTF-8")
+        return None
+    if not text.strip():
+        issues.at(path, f"{name!r} is empty", "write a statement in it")
+        return None
+    if len(text) > aws.SQL_MAX:
+        issues.at(path, f"{name!r} holds {len(text):,} characters", f"at most {aws.SQL_MAX:,} (the EventBridge and Data API limit)")
+        return None
+    return text
+
+
+def _is_zone(name: str) -> bool:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return name in zoneinfo.available_timezones() or name == "UTC"

@@ -1,0 +1,192 @@
+"""Load a spec file into a validated model, with every error located at file:line:col.
+
+load_spec() is the only entry point: YAML (yamlsrc) -> shape (model, pydantic) -> meaning
+(semantics). All issues found in one phase are reported together; a later phase runs only when
+the earlier one found none, so the user never sees follow-on noise.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import SpecError, SpecIssue
+from .model import Spec
+from .schedule import Schedule
+from .yamlsrc import Document, format_path, load_yaml_file, load_yaml_text
+
+
+@dataclass(frozen=True)
+class ResolvedQuery:
+    """What the semantic pass resolved for one query, beyond the model."""
+
+    sql: tuple[str, ...]  # one statement, or a batch
+    schedule: Schedule
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    spec: Spec
+    document: Document
+    path: Path | None  # the spec file, None for text specs
+    queries: dict[str, ResolvedQuery]
+
+    @property
+    def file(self) -> str:
+        return self.document.file
+
+
+def load_spec(path: str | Path, display_name: str | None = None) -> LoadedSpec:
+    path = Path(path)
+    document = load_yaml_file(path, display_name)
+    return _validate(document, path)
+
+
+def load_spec_text(text: str | bytes, file: str = "<string>", base_dir: Path | None = None) -> LoadedSpec:
+    document = load_yaml_text(text, file)
+    return _validate(document, (base_dir or Path.cwd()) / "spec.yaml" if base_dir else None)
+
+
+def _validate(document: Document, path: Path | None) -> LoadedSpec:
+    from .semantics import check_semantics  # after the model: it imports the schedule parser too
+
+    spec = validate_shape(document)
+    queries = check_semantics(spec, document, path)
+    return LoadedSpec(spec=spec, document=document, path=path, queries=queries)
+
+
+def validate_shape(document: Document) -> Spec:
+    try:
+        return Spec.model_validate(document.data)
+    except ValidationError as exc:
+        raise SpecError([_issue(document, err) for err in exc.errors(include_url=False)]) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# pydantic error -> SpecIssue
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+    "list_type": "a list",
+    "float_type": "a number",
+}
+
+
+def _issue(document: Document, err: dict[str, Any]) -> SpecIssue:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    path = format_path(loc)
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _field_names(loc[:-1])
+        near = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        return SpecIssue(
+            document.key_location(loc),
+            path,
+            f"unknown key {key!r}",
+            f"{hint}allowed keys here: {', '.join(allowed)}",
+        )
+    if kind == "missing":
+        parent = loc[:-1]
+        where = document.key_location(parent) if parent else document.nearest_location(())
+        return SpecIssue(where, format_path(parent), f"required key {str(loc[-1])!r} is missing", _required_hint(parent))
+    where = document.location(loc)
+    value = err.get("input")
+    if kind == "rsqgen":
+        return SpecIssue(where, path, ctx["message"], ctx.get("allowed", ""))
+    if kind in _EXPECTED:
+        return SpecIssue(where, path, f"expected {_EXPECTED[kind]}, got {_describe(value)}", _type_hint(kind, value))
+    if kind == "literal_error":
+        return SpecIssue(where, path, f"{_describe(value)} is not allowed", f"use one of: {ctx.get('expected', '')}")
+    if kind == "too_short":
+        return SpecIssue(where, path, "must not be empty", f"give at least {ctx.get('min_length', 1)} entry")
+    if kind == "string_too_long" or kind == "too_long":
+        return SpecIssue(where, path, "is too long", f"at most {ctx.get('max_length')} characters")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        bound = {"greater_than_equal": "at least", "less_than_equal": "at most", "greater_than": "more than", "less_than": "less than"}[kind]
+        limit = next(iter(ctx.values()), "")
+        return SpecIssue(where, path, f"{_describe(value)} is out of range", f"{bound} {limit}")
+    return SpecIssue(where, path, err["msg"], "")
+
+
+def _type_hint(kind: str, value: Any) -> str:
+    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+        return "quote it, e.g. \"%s\"" % value
+    if kind == "string_type" and isinstance(value, bool):
+        return "quote it if you mean the text"
+    return ""
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional/Annotated wrappers down to the type that says what the value holds."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    current: Any = Spec
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        elif typing.get_origin(current) in (dict, list):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _field_names(loc: tuple[Any, ...]) -> list[str]:
+    model = _model_at(loc)
+    return list(model.model_fields) if model else []
+
+
+def _required_hint(loc: tuple[Any, ...]) -> str:
+    model = _model_at(loc)
+    if not model:
+        return ""
+    required = [name for name, f in model.model_fields.items() if f.is_required()]
+    return f"required keys here: {', '.join(required)}"

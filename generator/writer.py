@@ -1,0 +1,208 @@
+"""Write a rendered tree into an output folder atomically, touching only what rsqgen owns.
+
+The new tree is built next to the output folder and swapped in with one rename (an atomic exchange
+on Linux), so an interruption at any point leaves either the previous output or the new one,
+whole. A manifest (`.rsqgen-manifest.json`) records which files rsqgen wrote and their hashes:
+files it no longer needs disappear with the swap (no orphans), files edited by hand since the last
+render are not overwritten without --force, and a folder holding files rsqgen does not know is
+refused (unless they are Terraform's own working files, which are carried over).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import fnmatch
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OutputError
+
+MANIFEST = ".rsqgen-manifest.json"
+
+# Terraform's working files that live beside the configuration: kept across renders, never
+# counted as foreign. Matched against the path relative to the output folder.
+TERRAFORM_FILES = (
+    ".terraform",
+    ".terraform/*",
+    ".terraform.lock.hcl",
+    ".terraform.tfstate.lock.info",
+    "terraform.tfstate",
+    "terraform.tfstate.backup",
+    "terraform.tfstate.d",
+    "terraform.tfstate.d/*",
+    "*.tfvars",
+    "*.tfvars.json",
+    "override.tf",
+    "override.tf.json",
+    "*_override.tf",
+    "*_override.tf.json",
+    "*.tfplan",
+    "tfplan",
+    "crash.log",
+)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    path: Path
+    written: tuple[str, ...]  # every file of the new tree
+    removed: tuple[str, ...]  # files of the previous render that the spec no longer needs
+    kept: tuple[str, ...]  # Terraform working files (and, with force, foreign files) carried over
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_bytes(files: dict[str, bytes]) -> bytes:
+    doc = {"generator": "rsqgen", "files": {name: sha256(data) for name, data in sorted(files.items())}}
+    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+
+def read_manifest(out: Path) -> dict[str, str] | None:
+    path = out / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+        files = doc["files"]
+        if doc.get("generator") != "rsqgen" or not isinstance(files, dict):
+            raise ValueError
+        return {str(k): str(v) for k, v in files.items()}
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise OutputError(f"{path} is not a manifest rsqgen can read; remove it or choose another output folder") from None
+
+
+def _is_terraform_file(rel: str) -> bool:
+    return any(fnmatch.fnmatch(rel, pattern) for pattern in TERRAFORM_FILES)
+
+
+def _existing_files(out: Path) -> list[str]:
+    found = []
+    for root, dirs, names in os.walk(out):
+        rel_root = Path(root).relative_to(out)
+        # Terraform's working directory is carried over as a whole; no need to walk it.
+        dirs[:] = sorted(d for d in dirs if not _is_terraform_file((rel_root / d).as_posix()))
+        for name in sorted(names):
+            found.append((rel_root / name).as_posix())
+        found += [(rel_root / d).as_posix() + "/" for d in ()]
+    return found
+
+
+def plan_write(out: Path, files: dict[str, bytes], *, force: bool) -> tuple[list[str], list[str]]:
+    """Decide what a write would remove and keep; raise OutputError when it is not safe."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} exists and is not a folder")
+    if not out.exists():
+        return [], []
+    owned = read_manifest(out)
+    present = [f for f in _existing_files(out) if f != MANIFEST]
+    keep = [f for f in present if _is_terraform_file(f)]
+    candidates = [f for f in present if not _is_terraform_file(f)]
+    if owned is None:
+        if candidates and not force:
+            listed = ", ".join(candidates[:5]) + (f" and {len(candidates) - 5} more" if len(candidates) > 5 else "")
+            raise OutputError(
+                f"{out} holds files rsqgen did not write ({listed}); render into an empty or new folder, or pass --force to write beside them"
+            )
+        return [], keep + candidates
+    foreign = [f for f in candidates if f not in owned]
+    if foreign and not force:
+        listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise OutputError(f"{out} holds files rsqgen did not write ({listed}); move them away, or pass --force to keep them beside the output")
+    edited = [f for f in candidates if f in owned and sha256((out / f).read_bytes()) != owned[f] and (f not in files or files[f] != (out / f).read_bytes())]
+    if edited and not force:
+        listed = ", ".join(edited[:5]) + (f" and {len(edited) - 5} more" if len(edited) > 5 else "")
+        raise OutputError(
+            f"{listed} in {out} changed since rsqgen wrote {'it' if len(edited) == 1 else 'them'}; change the spec instead, or pass --force to overwrite"
+        )
+    removed = [f for f in candidates if f in owned and f not in files]
+    return removed, keep + foreign
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_symlink():
+        os.symlink(os.readlink(src), dst)
+    elif src.is_dir():
+        for child in sorted(src.iterdir()):
+            _link_or_copy(child, dst / child.name)
+        dst.mkdir(exist_ok=True)
+    else:
+        try:
+            os.link(src, dst)  # same inode: state written later is the same file
+        except OSError:
+            shutil.copy2(src, dst)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2). False where the system cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    fn = getattr(libc, "renameat2", None)
+    if fn is None:
+        return False
+    at_fdcwd = -100
+    rc = fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(a))
+
+
+def write_tree(out: Path, files: dict[str, bytes], *, force: bool = False) -> WriteResult:
+    out = Path(out)
+    removed, keep = plan_write(out, files, force=force)
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.rsqgen-new-", dir=parent))
+    try:
+        for rel, data in files.items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        (staging / MANIFEST).write_bytes(manifest_bytes(files))
+        for rel in keep:
+            _link_or_copy(out / rel, staging / rel)
+        for f in sorted(staging.rglob("*")):
+            if f.is_file() and not f.is_symlink():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+        _swap_in(staging, out.resolve())
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return WriteResult(out, tuple(files), tuple(removed), tuple(keep))
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if _exchange(staging, out):
+        shutil.rmtree(staging)  # now holds the previous output
+        return
+    # No atomic exchange here: two renames; between them the previous output sits in `old`.
+    old = out.with_name(f".{out.name}.rsqgen-old")
+    if old.exists():
+        shutil.rmtree(old)
+    os.rename(out, old)
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old)
