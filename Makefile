@@ -39,7 +39,7 @@ test: setup
 
 # Rewrite the golden files under tests/golden/ from the examples; read the diff before committing.
 golden: install
-	$(VENV)/bin/python -m tests.refresh_golden
+	$(VENV)/bin/python tests/refresh_golden.py
 
 clean:
 	rm -rf $(VENV) $(CKVENV) out build dist .pytest_cache

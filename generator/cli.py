@@ -127,8 +127,15 @@ def version() -> None:
 
 
 def main() -> None:
+    import os
+
     try:
         app()
     except KeyboardInterrupt:
         warn("interrupted")
         sys.exit(130)
+    except Exception as exc:  # a bug in rsqgen: say so plainly, no traceback unless asked for
+        if os.environ.get("RSQGEN_DEBUG"):
+            raise
+        warn(f"rsqgen: internal error: {type(exc).__name__}: {exc} (set RSQGEN_DEBUG=1 for the traceback, and please report it)")
+        sys.exit(70)

@@ -20,7 +20,8 @@ from .aws import REGIONS
 
 
 def _fail(message: str, allowed: str) -> PydanticCustomError:
-    return PydanticCustomError("rsqgen", message, {"allowed": allowed})
+    # The text travels in the context, not the template: a value such as '${x}' must not be formatted.
+    return PydanticCustomError("rsqgen", "{message}", {"message": message, "allowed": allowed})
 
 
 def _matching(pattern: str, what: str, allowed: str):
@@ -37,9 +38,10 @@ def _matching(pattern: str, what: str, allowed: str):
 
 def _region(value: str) -> str:
     if value not in REGIONS:
-        near = [r for r in REGIONS if r.split("-")[0] == value.split("-")[0]][:6]
-        hint = ", ".join(near) if near else ", ".join(sorted(REGIONS)[:6]) + ", ..."
-        raise _fail(f"{value!r} is not an AWS region", f"use a region code such as {hint}")
+        import difflib
+
+        near = difflib.get_close_matches(value, sorted(REGIONS), n=4, cutoff=0.6) or ["us-east-1", "eu-west-1", "ap-northeast-1"]
+        raise _fail(f"{value!r} is not an AWS region", f"use a region code such as {', '.join(near)}")
     return value
 
 

@@ -37,10 +37,11 @@ class _Issues:
         self.items.append(SpecIssue(self.document.key_location(path), format_path(path), message, allowed))
 
 
-def _did_you_mean(value: str, choices: list[str]) -> str:
+def _did_you_mean(value: str, choices: list[str], section: str) -> str:
+    if not choices:
+        return f"define it under '{section}' first"
     near = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
-    listed = ", ".join(choices) if choices else "(none defined)"
-    return (f"did you mean {near[0]!r}? " if near else "") + f"defined: {listed}"
+    return (f"did you mean {near[0]!r}? " if near else "") + f"defined in '{section}': {', '.join(choices)}"
 
 
 def check_semantics(spec: Spec, document: Document, spec_path: Path | None):
@@ -90,8 +91,8 @@ def _check_warehouses(spec: Spec, issues: _Issues) -> None:
             if c.base_capacity is not None:
                 issues.key(cpath + ("base_capacity",), "base_capacity applies only to serverless warehouses", "use node_type and nodes for a cluster")
         else:
-            for field in ("node_type", "nodes", "subnet_ids", "security_group_ids", "kms_key_arn"):
-                if getattr(c, field) is not None and field in ("node_type", "nodes"):
+            for field in ("node_type", "nodes"):
+                if getattr(c, field) is not None:
                     issues.key(cpath + (field,), f"{field} applies only to provisioned clusters", "use base_capacity for serverless")
             if c.base_capacity is not None and not (8 <= c.base_capacity <= 1024 and c.base_capacity % 8 == 0):
                 issues.at(cpath + ("base_capacity",), f"{c.base_capacity} RPUs is not a valid base capacity", "8 to 1024, in steps of 8")
@@ -150,7 +151,7 @@ def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues):
         )
     wh = spec.warehouses.get(q.warehouse)
     if wh is None:
-        issues.at(path + ("warehouse",), f"unknown warehouse {q.warehouse!r}", _did_you_mean(q.warehouse, list(spec.warehouses)))
+        issues.at(path + ("warehouse",), f"unknown warehouse {q.warehouse!r}", _did_you_mean(q.warehouse, list(spec.warehouses), "warehouses"))
     _check_auth(spec, q, wh, path, issues)
 
     # SQL
@@ -186,7 +187,7 @@ def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues):
     # notifications
     if q.notify is not None:
         if q.notify.topic not in spec.notifications:
-            issues.at(path + ("notify", "topic"), f"unknown notification topic {q.notify.topic!r}", _did_you_mean(q.notify.topic, list(spec.notifications)))
+            issues.at(path + ("notify", "topic"), f"unknown notification topic {q.notify.topic!r}", _did_you_mean(q.notify.topic, list(spec.notifications), "notifications"))
         if "trigger" in q.notify.on and q.scheduler == "scheduler":
             issues.at(
                 path + ("notify", "on"),

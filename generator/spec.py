@@ -50,7 +50,8 @@ def load_spec(path: str | Path, display_name: str | None = None) -> LoadedSpec:
 
 def load_spec_text(text: str | bytes, file: str = "<string>", base_dir: Path | None = None) -> LoadedSpec:
     document = load_yaml_text(text, file)
-    return _validate(document, (base_dir or Path.cwd()) / "spec.yaml" if base_dir else None)
+    # sql_file paths resolve against base_dir, as they would against a spec file's folder.
+    return _validate(document, base_dir / "spec.yaml" if base_dir is not None else None)
 
 
 def _validate(document: Document, path: Path | None) -> LoadedSpec:

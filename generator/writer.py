@@ -85,14 +85,14 @@ def _is_terraform_file(rel: str) -> bool:
 
 
 def _existing_files(out: Path) -> list[str]:
+    """Files below `out`, relative; Terraform's working folders are listed whole, not walked."""
     found = []
     for root, dirs, names in os.walk(out):
         rel_root = Path(root).relative_to(out)
-        # Terraform's working directory is carried over as a whole; no need to walk it.
-        dirs[:] = sorted(d for d in dirs if not _is_terraform_file((rel_root / d).as_posix()))
-        for name in sorted(names):
-            found.append((rel_root / name).as_posix())
-        found += [(rel_root / d).as_posix() + "/" for d in ()]
+        working = [d for d in dirs if _is_terraform_file((rel_root / d).as_posix())]
+        found += [(rel_root / d).as_posix() for d in sorted(working)]
+        dirs[:] = sorted(d for d in dirs if d not in working)
+        found += [(rel_root / name).as_posix() for name in sorted(names)]
     return found
 
 
