@@ -100,6 +100,14 @@ SecretArn = Annotated[
         "the full ARN of the secret, e.g. arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:redshift/etl-AbCdEf",
     ),
 ]
+SqsArn = Annotated[
+    str,
+    _matching(
+        r"arn:aws(-cn|-us-gov)?:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}",
+        "SQS queue ARN",
+        "the ARN of a standard queue, e.g. arn:aws:sqs:ap-northeast-1:111122223333:redshift-dlq",
+    ),
+]
 Email = Annotated[
     str,
     _matching(
@@ -157,6 +165,16 @@ class Auth(_Model):
     db_user: DbUserName | None = Field(None, description="Temporary credentials as this database user (clusters).")
     secret_arn: SecretArn | None = Field(None, description="A Secrets Manager secret with the credentials.")
     iam: bool | None = Field(None, description="The schedule role's own IAM identity (IAMR:<role>).")
+    admin_secret: bool | None = Field(
+        None, description="The admin password secret Redshift keeps for a warehouse this spec creates."
+    )
+
+
+class Retry(_Model):
+    max_attempts: int = Field(ge=0, le=185, description="Retries after a failed invocation (0-185).")
+    max_event_age_seconds: int = Field(
+        86400, ge=60, le=86400, description="Give up on an invocation this old (60-86400 seconds)."
+    )
 
 
 class Notify(_Model):
@@ -180,6 +198,16 @@ class Query(_Model):
     enabled: bool = True
     description: str | None = Field(None, max_length=512, description="Shown in the console.")
     notify: Notify | None = None
+    retry: Retry | None = Field(None, description="Retry policy of the invocation (both backends).")
+    dead_letter_queue: bool | None = Field(
+        None, description="true: failed invocations go to an SQS queue this spec creates (one per spec)."
+    )
+    dead_letter_queue_arn: SqsArn | None = Field(None, description="An existing SQS queue for failed invocations.")
+    flexible_window_minutes: int | None = Field(
+        None, ge=1, le=1440, description="Run within this many minutes of the scheduled time (scheduler only)."
+    )
+    start_date: str | None = Field(None, description="RFC 3339 time before which the schedule does not run (scheduler only).")
+    end_date: str | None = Field(None, description="RFC 3339 time after which the schedule does not run (scheduler only).")
 
 
 class Spec(_Model):

@@ -135,9 +135,15 @@ class StatusPlan:
 
 
 @dataclass(frozen=True)
+class DeadLetterPlan:
+    name: str
+    source_rule_arns: tuple[str, ...]  # rules that send to it (Scheduler sends through the role)
+
+
+@dataclass(frozen=True)
 class QueryPlan:
     key: str
-    rule_name: str  # == statement name
+    rule_name: str  # rule or schedule name == statement name
     rule_arn: str
     description: str
     schedule_expression: str
@@ -155,6 +161,13 @@ class QueryPlan:
     with_event: bool
     trigger_topic: str | None
     status: StatusPlan | None
+    cluster_identifier: str | None = None  # the Scheduler's Data API request names its target
+    workgroup_name: str | None = None
+    retry: tuple[int, int] | None = None  # (maximum_event_age_in_seconds, maximum_retry_attempts)
+    dead_letter_arn: Value | None = None
+    flexible_window_minutes: int | None = None
+    start_date: str | None = None
+    end_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +184,8 @@ class Deployment:
     topics: tuple[TopicPlan, ...]
     queries: tuple[QueryPlan, ...]
     warnings: tuple[str, ...]
+    schedule_group: str | None = None  # EventBridge Scheduler group, when a query uses it
+    dead_letter_queue: DeadLetterPlan | None = None
 
     def resolve(self, value: Any, account_id: str) -> Any:
         """Replace the account placeholder in a value (recursively), for tests and reports."""
@@ -181,6 +196,11 @@ class Deployment:
         if isinstance(value, dict):
             return {k: self.resolve(v, account_id) for k, v in value.items()}
         return value
+
+
+# Values that exist only once Terraform created them (module outputs of the root module).
+SCHEDULE_KEY_ARN = Ref("module.schedule_group.kms_key_arn")
+DLQ_ARN = Ref("module.dead_letter_queue.arn")
 
 
 def fit_name(name: str, limit: int) -> str:
@@ -214,6 +234,7 @@ def build(loaded: LoadedSpec) -> Deployment:
     warehouses = {key: _warehouse(key, wh, arns) for key, wh in spec.warehouses.items()}
 
     topic_publishers: dict[str, list[str]] = {key: [] for key in spec.notifications}
+    dlq_sources: list[str] = []
     queries: list[QueryPlan] = []
     for key, q in spec.queries.items():
         resolved = loaded.queries[key]
@@ -221,6 +242,11 @@ def build(loaded: LoadedSpec) -> Deployment:
         rule_name = f"QS2-{key}"
         rule_arn = arns.events_rule(rule_name)
         auth, db_user, secret = _auth(q.auth, wh)
+        dead_letter: Value | None = q.dead_letter_queue_arn
+        if q.dead_letter_queue:
+            dead_letter = DLQ_ARN
+            if q.scheduler == "rule":
+                dlq_sources.append(rule_arn)
         status = None
         trigger = None
         if q.notify is not None:
@@ -258,6 +284,13 @@ def build(loaded: LoadedSpec) -> Deployment:
                 with_event=status is not None,
                 trigger_topic=trigger,
                 status=status,
+                cluster_identifier=q.warehouse if wh.type == "cluster" else None,
+                workgroup_name=q.warehouse if wh.type == "serverless" else None,
+                retry=(q.retry.max_event_age_seconds, q.retry.max_attempts) if q.retry else None,
+                dead_letter_arn=dead_letter,
+                flexible_window_minutes=q.flexible_window_minutes,
+                start_date=_utc(q.start_date),
+                end_date=_utc(q.end_date),
             )
         )
 
@@ -298,6 +331,7 @@ def build(loaded: LoadedSpec) -> Deployment:
         statements=_operator_statements(role, arns, backends),
         role_arns=role_operators,
     )
+    uses_dlq = any(q.dead_letter_queue for q in spec.queries.values())
     tags = {"ManagedBy": "rsqgen", "RsqgenSpec": spec.name}
     tags.update(spec.tags)
     return Deployment(
@@ -314,6 +348,8 @@ def build(loaded: LoadedSpec) -> Deployment:
         topics=topics,
         queries=tuple(sorted(queries, key=lambda q: q.key)),
         warnings=tuple(warnings),
+        schedule_group=f"{spec.name}-redshift-queries" if "scheduler" in backends else None,
+        dead_letter_queue=DeadLetterPlan(f"{spec.name}-scheduled-query-dlq", tuple(sorted(dlq_sources))) if uses_dlq else None,
     )
 
 
@@ -360,11 +396,23 @@ def _warehouse(key: str, wh, arns: aws.Arns) -> WarehousePlan:
     )
 
 
+def _utc(value: str | None) -> str | None:
+    """RFC 3339 in UTC ('Z'), as AWS returns it: any other offset would show as a change on every plan."""
+    if value is None:
+        return None
+    from datetime import datetime, timezone
+
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _auth(auth, wh: WarehousePlan) -> tuple[Auth, str | None, Value | None]:
     if auth.db_user is not None:
         return "db_user", auth.db_user, None
     if auth.secret_arn is not None:
         return "secret", None, auth.secret_arn
+    if auth.admin_secret:
+        return "admin_secret", None, wh.admin_secret_arn
     return "iam", None, None
 
 
@@ -407,6 +455,13 @@ def _role_statements(queries: list[QueryPlan], warehouses: dict[str, WarehousePl
     secrets = [q.secret_arn for q in queries if q.secret_arn is not None]
     if secrets:
         statements.append(Statement("ReadDatabaseSecrets", ("secretsmanager:GetSecretValue",), _sorted_unique(secrets)))
+    scheduled = [q for q in queries if q.backend == "scheduler"]
+    if scheduled:
+        # Scheduler decrypts the payload (the SQL) with the execution role's permission.
+        statements.append(Statement("DecryptSchedulePayloads", ("kms:Decrypt",), (SCHEDULE_KEY_ARN,)))
+        queues = [q.dead_letter_arn for q in scheduled if q.dead_letter_arn is not None]
+        if queues:
+            statements.append(Statement("SendFailedInvocations", ("sqs:SendMessage",), _sorted_unique(queues)))
     return tuple(statements)
 
 

@@ -39,7 +39,11 @@ def modules_used(d: Deployment) -> list[str]:
     if any(q.backend == "rule" for q in d.queries):
         used.append("scheduled-query")
     if any(q.backend == "scheduler" for q in d.queries):
-        used.append("scheduler-query")
+        used += ["scheduler-query", "schedule-group"]
+    if any(q.status for q in d.queries):
+        used.append("query-status")
+    if d.dead_letter_queue:
+        used.append("dead-letter-queue")
     return sorted(used)
 
 

@@ -178,6 +178,7 @@ def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues):
         schedule = parse_schedule(q.schedule, backend=q.scheduler)
     except ScheduleError as exc:
         issues.at(path + ("schedule",), exc.message, exc.allowed)
+    _check_scheduler_options(spec, q, path, issues)
     if q.timezone is not None:
         if q.scheduler == "rule":
             issues.at(path + ("timezone",), "EventBridge rules always run in UTC: a time zone needs the scheduler backend", "set scheduler: scheduler, or remove timezone and write the schedule in UTC")
@@ -203,12 +204,23 @@ def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues):
 
 def _check_auth(spec: Spec, q, wh, path: tuple[Any, ...], issues: _Issues) -> None:
     a, apath = q.auth, path + ("auth",)
-    given = [name for name in ("db_user", "secret_arn", "iam") if getattr(a, name) is not None]
+    given = [name for name in ("db_user", "secret_arn", "iam", "admin_secret") if getattr(a, name) is not None]
     if len(given) != 1:
-        issues.at(apath, f"give exactly one authentication mode (got {len(given) or 'none'}{': ' + ', '.join(given) if given else ''})", "db_user: NAME, secret_arn: ARN, or iam: true")
+        issues.at(
+            apath,
+            f"give exactly one authentication mode (got {len(given) or 'none'}{': ' + ', '.join(given) if given else ''})",
+            "db_user: NAME, secret_arn: ARN, iam: true, or admin_secret: true",
+        )
         return
-    if a.iam is False:
-        issues.at(apath + ("iam",), "iam: false selects no authentication", "use iam: true, or db_user / secret_arn instead")
+    for flag in ("iam", "admin_secret"):
+        if getattr(a, flag) is False:
+            issues.at(apath + (flag,), f"{flag}: false selects no authentication", f"use {flag}: true, or another mode")
+    if a.admin_secret and wh is not None and wh.create is None:
+        issues.at(
+            apath + ("admin_secret",),
+            f"warehouse {q.warehouse!r} is not created by this spec, so rsqgen does not know its admin secret",
+            "give the secret's ARN with secret_arn: ARN",
+        )
     if a.db_user is not None and wh is not None and wh.type == "serverless":
         issues.at(
             apath + ("db_user",),
@@ -221,6 +233,42 @@ def _check_auth(spec: Spec, q, wh, path: tuple[Any, ...], issues: _Issues) -> No
             issues.at(apath + ("secret_arn",), f"the secret is in {parts[3]}, the warehouse in {spec.region}", "the Data API reads a secret in the warehouse's own region")
         if spec.account_id and parts[4] != spec.account_id:
             issues.at(apath + ("secret_arn",), f"the secret belongs to account {parts[4]}, the spec to {spec.account_id}", "use a secret of the spec's account")
+
+
+def _check_scheduler_options(spec: Spec, q, path: tuple[Any, ...], issues: _Issues) -> None:
+    if q.scheduler == "rule":
+        for field in ("flexible_window_minutes", "start_date", "end_date"):
+            if getattr(q, field) is not None:
+                issues.key(path + (field,), f"{field} needs the EventBridge Scheduler backend", "set scheduler: scheduler, or remove it")
+    if q.dead_letter_queue is not None and q.dead_letter_queue_arn is not None:
+        issues.key(path + ("dead_letter_queue_arn",), "give either dead_letter_queue: true or dead_letter_queue_arn, not both", "one dead-letter queue per query")
+    if q.dead_letter_queue is False:
+        issues.at(path + ("dead_letter_queue",), "dead_letter_queue: false is the default", "remove it, or set it to true")
+    if q.dead_letter_queue_arn is not None and q.dead_letter_queue_arn.split(":")[3] != spec.region:
+        issues.at(path + ("dead_letter_queue_arn",), "the queue is in another region than the spec", "a dead-letter queue must be in the schedule's region")
+    bounds = {}
+    for field in ("start_date", "end_date"):
+        value = getattr(q, field)
+        if value is None:
+            continue
+        parsed = _rfc3339(value)
+        if parsed is None:
+            issues.at(path + (field,), f"{value!r} is not an RFC 3339 time with a zone", "e.g. 2027-01-01T00:00:00Z or 2027-01-01T09:00:00+09:00")
+        else:
+            bounds[field] = parsed
+    if len(bounds) == 2 and bounds["end_date"] <= bounds["start_date"]:
+        issues.at(path + ("end_date",), "end_date is not after start_date", "the schedule would never run")
+
+
+def _rfc3339(value: str):
+    from datetime import datetime
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", value):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _check_sql_value(value: Any, path: tuple[Any, ...], issues: _Issues) -> tuple[str, ...]:

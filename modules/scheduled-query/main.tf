@@ -22,6 +22,21 @@ resource "aws_cloudwatch_event_target" "redshift" {
     with_event     = var.with_event
   }
 
+  dynamic "retry_policy" {
+    for_each = var.retry == null ? [] : [var.retry]
+    content {
+      maximum_event_age_in_seconds = retry_policy.value.maximum_event_age_in_seconds
+      maximum_retry_attempts       = retry_policy.value.maximum_retry_attempts
+    }
+  }
+
+  dynamic "dead_letter_config" {
+    for_each = var.dead_letter_arn == null ? [] : [var.dead_letter_arn]
+    content {
+      arn = dead_letter_config.value
+    }
+  }
+
   lifecycle {
     precondition {
       condition     = var.db_user == null || var.secret_arn == null
@@ -36,37 +51,4 @@ resource "aws_cloudwatch_event_target" "trigger" {
   rule      = aws_cloudwatch_event_rule.this.name
   target_id = "notify-trigger"
   arn       = var.trigger_topic_arn
-}
-
-resource "aws_cloudwatch_event_rule" "status" {
-  count = var.status_notification == null ? 0 : 1
-
-  name        = var.status_notification.rule_name
-  description = "Status of scheduled query ${var.name}: ${join(", ", var.status_notification.states)}"
-  state       = var.enabled ? "ENABLED" : "DISABLED"
-  tags        = var.tags
-
-  event_pattern = jsonencode({
-    source        = ["aws.redshift-data"]
-    "detail-type" = ["Redshift Data Statement Status Change"]
-    detail = {
-      statementName = [var.name]
-      state         = var.status_notification.states
-    }
-  })
-
-  lifecycle {
-    precondition {
-      condition     = var.with_event
-      error_message = "A status notification needs with_event = true on the query."
-    }
-  }
-}
-
-resource "aws_cloudwatch_event_target" "status" {
-  count = var.status_notification == null ? 0 : 1
-
-  rule      = aws_cloudwatch_event_rule.status[0].name
-  target_id = "notify-status"
-  arn       = var.status_notification.topic_arn
 }

@@ -74,21 +74,19 @@ variable "trigger_topic_arn" {
   default     = null
 }
 
-variable "status_notification" {
-  description = "A second rule that forwards this statement's status change events (FINISHED, FAILED, ABORTED) to an SNS topic, or null. Needs with_event = true."
+variable "retry" {
+  description = "Retry policy of the Redshift target, or null for EventBridge's default (24 hours, 185 attempts)."
   type = object({
-    rule_name = string
-    states    = list(string)
-    topic_arn = string
+    maximum_event_age_in_seconds = number
+    maximum_retry_attempts       = number
   })
   default = null
+}
 
-  validation {
-    condition = var.status_notification == null ? true : alltrue([
-      for s in var.status_notification.states : contains(["FINISHED", "FAILED", "ABORTED"], s)
-    ])
-    error_message = "States must be FINISHED, FAILED or ABORTED."
-  }
+variable "dead_letter_arn" {
+  description = "SQS queue that receives events EventBridge could not deliver to the Data API, or null."
+  type        = string
+  default     = null
 }
 
 variable "tags" {

@@ -147,13 +147,10 @@ module "scheduled_query" {
       db_user             = "etl_scheduler"
       secret_arn          = null
       with_event          = true
+      retry               = null
+      dead_letter_arn     = null
       trigger_topic       = null
-      status_notification = {
-        rule_name = "analytics-refresh-daily-sales-status"
-        states    = ["FAILED", "ABORTED"]
-        topic     = "oncall"
-      }
-      sql = "REFRESH MATERIALIZED VIEW reporting.daily_sales;"
+      sql                 = "REFRESH MATERIALIZED VIEW reporting.daily_sales;"
     }
     "vacuum-events" = {
       name                = "QS2-vacuum-events"
@@ -165,13 +162,10 @@ module "scheduled_query" {
       db_user             = null
       secret_arn          = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:redshift/maintenance-AbCdEf"
       with_event          = true
+      retry               = null
+      dead_letter_arn     = null
       trigger_topic       = null
-      status_notification = {
-        rule_name = "analytics-vacuum-events-status"
-        states    = ["FAILED", "ABORTED", "FINISHED"]
-        topic     = "oncall"
-      }
-      sql = <<SQL
+      sql                 = <<SQL
 -- Weekly maintenance of the events table: reclaim space and re-sort.
 VACUUM FULL analytics.events TO 95 PERCENT;
 SQL
@@ -189,10 +183,37 @@ SQL
   secret_arn          = each.value.secret_arn
   sql                 = each.value.sql
   with_event          = each.value.with_event
+  retry               = each.value.retry
+  dead_letter_arn     = each.value.dead_letter_arn
   trigger_topic_arn   = each.value.trigger_topic == null ? null : module.notifications[each.value.trigger_topic].topic_arn
-  status_notification = each.value.status_notification == null ? null : {
-    rule_name = each.value.status_notification.rule_name
-    states    = each.value.status_notification.states
-    topic_arn = module.notifications[each.value.status_notification.topic].topic_arn
+}
+
+################################################################################
+# Outcome notifications: the Data API's status change events, forwarded to SNS
+################################################################################
+
+module "query_status" {
+  source = "./modules/query-status"
+  for_each = {
+    "refresh-daily-sales" = {
+      name           = "analytics-refresh-daily-sales-status"
+      statement_name = "QS2-refresh-daily-sales"
+      states         = ["FAILED", "ABORTED"]
+      topic          = "oncall"
+      enabled        = true
+    }
+    "vacuum-events" = {
+      name           = "analytics-vacuum-events-status"
+      statement_name = "QS2-vacuum-events"
+      states         = ["FAILED", "ABORTED", "FINISHED"]
+      topic          = "oncall"
+      enabled        = true
+    }
   }
+
+  name           = each.value.name
+  statement_name = each.value.statement_name
+  states         = each.value.states
+  topic_arn      = module.notifications[each.value.topic].topic_arn
+  enabled        = each.value.enabled
 }

@@ -100,11 +100,7 @@ module "schedule_role" {
   depends_on = [module.operators]
 }
 
-################################################################################
-# Redshift clusters created by this configuration
-################################################################################
-
-# Clusters without subnet_ids in the spec go in the default VPC, as the console does.
+# Warehouses without subnet_ids in the spec go in the default VPC, as the console does.
 data "aws_vpc" "default" {
   default = true
 }
@@ -115,6 +111,10 @@ data "aws_subnets" "default" {
     values = [data.aws_vpc.default.id]
   }
 }
+
+################################################################################
+# Redshift clusters created by this configuration
+################################################################################
 
 module "redshift_cluster" {
   source = "./modules/redshift-cluster"
@@ -178,8 +178,9 @@ module "scheduled_query" {
       db_user             = "rsadmin"
       secret_arn          = null
       with_event          = false
+      retry               = null
+      dead_letter_arn     = null
       trigger_topic       = "ops"
-      status_notification = null
       sql                 = <<SQL
 SELECT * FROM tickit.sales LIMIT 5;
 SQL
@@ -197,10 +198,7 @@ SQL
   secret_arn          = each.value.secret_arn
   sql                 = each.value.sql
   with_event          = each.value.with_event
+  retry               = each.value.retry
+  dead_letter_arn     = each.value.dead_letter_arn
   trigger_topic_arn   = each.value.trigger_topic == null ? null : module.notifications[each.value.trigger_topic].topic_arn
-  status_notification = each.value.status_notification == null ? null : {
-    rule_name = each.value.status_notification.rule_name
-    states    = each.value.status_notification.states
-    topic_arn = module.notifications[each.value.status_notification.topic].topic_arn
-  }
 }

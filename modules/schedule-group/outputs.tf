@@ -1,0 +1,9 @@
+output "name" {
+  description = "Name of the schedule group."
+  value       = aws_scheduler_schedule_group.this.name
+}
+
+output "kms_key_arn" {
+  description = "ARN of the key that encrypts schedule payloads."
+  value       = aws_kms_key.this.arn
+}
