@@ -38,6 +38,10 @@ class Statement:
     resources: tuple[Value, ...]
     conditions: dict[str, dict[str, list[str]]] = field(default_factory=dict, hash=False)
 
+    def __post_init__(self) -> None:
+        if not self.actions or not self.resources:  # an empty list would be a silent no-op grant
+            raise ValueError(f"statement {self.sid} needs at least one action and one resource")
+
     def to_iam(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "Sid": self.sid,
@@ -213,6 +217,7 @@ def fit_name(name: str, limit: int) -> str:
 
 def _sorted_unique(values) -> tuple:
     """Sort strings; keep Refs after them in first-seen order (they have no stable text order)."""
+    values = list(values)  # may be a generator: it is read twice below
     strings = sorted({v for v in values if isinstance(v, str)})
     refs: list[Ref] = []
     for v in values:

@@ -43,6 +43,11 @@ variable "statements" {
     ])
     error_message = "Wildcard actions (\"*\" or \"service:*\") are not allowed."
   }
+
+  validation {
+    condition     = alltrue([for s in var.statements : length(s.actions) > 0 && length(s.resources) > 0])
+    error_message = "Every statement needs at least one action and one resource."
+  }
 }
 
 variable "tags" {

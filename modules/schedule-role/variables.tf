@@ -62,6 +62,11 @@ variable "statements" {
   }
 
   validation {
+    condition     = alltrue([for s in var.statements : length(s.actions) > 0 && length(s.resources) > 0])
+    error_message = "Every statement needs at least one action and one resource."
+  }
+
+  validation {
     condition = alltrue([
       for s in var.statements : !contains(s.resources, "*") || alltrue([
         for a in s.actions : contains([

@@ -70,9 +70,12 @@ module "schedule_role" {
   ]
   statements = [
     {
-      sid       = "RunStatements"
-      actions   = ["redshift-data:ExecuteStatement"]
-      resources = ["arn:aws:redshift:eu-central-1:222233334444:cluster:acme-dwh"]
+      sid     = "RunStatements"
+      actions = ["redshift-data:ExecuteStatement"]
+      resources = [
+        "arn:aws:redshift:eu-central-1:222233334444:cluster:acme-dwh",
+        data.aws_redshiftserverless_workgroup.this["acme-adhoc"].arn,
+      ]
     },
     {
       sid = "ReadOwnStatements"
@@ -106,7 +109,7 @@ module "schedule_role" {
     {
       sid       = "ServerlessCredentials"
       actions   = ["redshift-serverless:GetCredentials"]
-      resources = []
+      resources = [data.aws_redshiftserverless_workgroup.this["acme-adhoc"].arn]
     },
     {
       sid       = "ReadDatabaseSecrets"

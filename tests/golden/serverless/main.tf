@@ -66,7 +66,7 @@ module "schedule_role" {
     {
       sid       = "RunStatements"
       actions   = ["redshift-data:ExecuteStatement"]
-      resources = []
+      resources = [module.redshift_serverless["reporting-wg"].workgroup_arn]
     },
     {
       sid = "ReadOwnStatements"
@@ -86,7 +86,7 @@ module "schedule_role" {
     {
       sid       = "ServerlessCredentials"
       actions   = ["redshift-serverless:GetCredentials"]
-      resources = []
+      resources = [module.redshift_serverless["reporting-wg"].workgroup_arn]
     },
     {
       sid       = "ReadDatabaseSecrets"
