@@ -48,7 +48,12 @@ def check_semantics(spec: Spec, document: Document, spec_path: Path | None):
     """Return the resolved queries, or raise SpecError with every issue found."""
     from .spec import ResolvedQuery
 
+    from .spec import NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE
+
     issues = _Issues(document)
+    for tag in spec.tags:
+        if SECRET_LIKE.search(tag):
+            issues.key(("tags", tag), f"tag {tag!r}: {NO_SECRETS}", NO_SECRETS_HINT)
     _check_warehouses(spec, issues)
     _check_operators(spec, issues)
     _check_notifications(spec, issues)

@@ -8,6 +8,7 @@ the earlier one found none, so the user never sees follow-on noise.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -72,6 +73,15 @@ def validate_shape(document: Document) -> Spec:
 # ---------------------------------------------------------------------------------------------
 # pydantic error -> SpecIssue
 
+# A key that looks like it holds a credential. Generated code is committed and reviewed, and
+# Terraform state is widely readable, so a spec never carries one.
+SECRET_LIKE = re.compile(r"pass(word|wd)?$|^pwd$|secret(_value|_string)?$|token$|credential|private_key|access_key", re.I)
+NO_SECRETS = "a spec never holds a password or secret value"
+NO_SECRETS_HINT = (
+    "Redshift generates and keeps the admin password (give create.admin_user only); queries authenticate "
+    "with auth: db_user, iam: true, secret_arn: ARN (a secret you keep in Secrets Manager) or admin_secret: true"
+)
+
 
 def _describe(value: Any) -> str:
     if value is None:
@@ -106,6 +116,8 @@ def _issue(document: Document, err: dict[str, Any]) -> SpecIssue:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     path = format_path(loc)
+    if kind == "extra_forbidden" and SECRET_LIKE.search(str(loc[-1])):
+        return SpecIssue(document.key_location(loc), path, NO_SECRETS, NO_SECRETS_HINT)
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _field_names(loc[:-1])
