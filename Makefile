@@ -10,7 +10,7 @@ PIPFILTER := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory'
 
 export RSQGEN_CHECKOV := $(CURDIR)/$(CKVENV)/bin/checkov
 
-.PHONY: setup demo test test-fast deploy-test golden clean
+.PHONY: setup system install demo test golden clean
 
 $(VENV)/.ok: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,15 @@ $(CKVENV)/.ok:
 install: $(VENV)/.ok
 	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps --no-build-isolation --force-reinstall . $(PIPFILTER)
 
-setup: install $(CKVENV)/.ok
+# Graphviz renders `rsqgen diagram --format svg|png`; the tests need it. Installed with apt when
+# we are root (CI, these machines), otherwise say how.
+system:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else echo "Graphviz is missing: install it (e.g. sudo apt-get install graphviz) for diagram SVG/PNG and its tests"; fi; }
+
+setup: install $(CKVENV)/.ok system
 
 demo: setup
 	$(VENV)/bin/rsqgen render examples/seed/spec.yaml -o out/seed

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 from typing_extensions import Annotated
 
@@ -24,16 +24,24 @@ def _fail(message: str, allowed: str) -> PydanticCustomError:
     return PydanticCustomError("rsqgen", "{message}", {"message": message, "allowed": allowed})
 
 
-def _matching(pattern: str, what: str, allowed: str):
-    """A string validator: full match of `pattern`, else 'what is wrong; what is allowed'."""
-    compiled = re.compile(pattern)
+class _Matching:
+    """A string check: full match of `pattern`, else 'what is wrong; what is allowed'. The JSON
+    Schema gets the same pattern, so editors flag the value as rsqgen would."""
 
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise _fail(f"{value!r} is not a valid {what}", allowed)
+    def __init__(self, pattern: str, what: str, allowed: str) -> None:
+        self.compiled = re.compile(pattern)
+        self.what, self.allowed = what, allowed
+        self.json_schema = {"type": "string", "pattern": f"^(?:{pattern})$", "description": allowed}
+
+    def __call__(self, value: str) -> str:
+        if not self.compiled.fullmatch(value):
+            raise _fail(f"{value!r} is not a valid {self.what}", self.allowed)
         return value
 
-    return AfterValidator(check)
+
+def _matching(pattern: str, what: str, allowed: str) -> Any:
+    check = _Matching(pattern, what, allowed)
+    return Annotated[str, AfterValidator(check), WithJsonSchema(check.json_schema)]
 
 
 def _region(value: str) -> str:
@@ -45,77 +53,46 @@ def _region(value: str) -> str:
     return value
 
 
-SpecName = Annotated[
-    str,
-    _matching(
-        r"[a-z][a-z0-9-]{0,30}",
-        "name",
-        "1-31 characters: a lowercase letter, then lowercase letters, digits or '-'",
-    ),
-]
-AccountId = Annotated[
-    str, _matching(r"[0-9]{12}", "account id", 'exactly 12 digits, quoted, e.g. "111122223333"')
-]
-Region = Annotated[str, AfterValidator(_region)]
-TagKey = Annotated[
-    str,
-    _matching(r"(?!aws:)[\w .:/=+@-]{1,128}", "tag key", "1-128 characters of letters, digits, spaces and _.:/=+-@, not starting with 'aws:'"),
-]
-TagValue = Annotated[
-    str,
-    _matching(r"[\w .:/=+@-]{0,256}", "tag value", "0-256 characters of letters, digits, spaces and _.:/=+-@"),
-]
-DatabaseName = Annotated[
-    str,
-    _matching(
-        r"[a-z_][a-z0-9_$]{0,63}",
-        "database name",
-        "1-64 characters: lowercase letters, digits, '_' or '$', not starting with a digit",
-    ),
-]
-DbUserName = Annotated[
-    str,
-    _matching(
-        r"[a-zA-Z][a-zA-Z0-9_+.@-]{0,127}",
-        "database user name",
-        "1-128 characters: a letter, then letters, digits or _+.@-",
-    ),
-]
-IamUserName = Annotated[
-    str, _matching(r"[\w+=,.@-]{1,64}", "IAM user name", "1-64 characters of letters, digits and +=,.@_-")
-]
-RoleArn = Annotated[
-    str,
-    _matching(
-        r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}",
-        "IAM role ARN",
-        "the exact ARN of a role, e.g. arn:aws:iam::111122223333:role/DataEngineer (an account root or a user ARN is not allowed here)",
-    ),
-]
-SecretArn = Annotated[
-    str,
-    _matching(
-        r"arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}",
-        "Secrets Manager secret ARN",
-        "the full ARN of the secret, e.g. arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:redshift/etl-AbCdEf",
-    ),
-]
-SqsArn = Annotated[
-    str,
-    _matching(
-        r"arn:aws(-cn|-us-gov)?:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}",
-        "SQS queue ARN",
-        "the ARN of a standard queue, e.g. arn:aws:sqs:ap-northeast-1:111122223333:redshift-dlq",
-    ),
-]
-Email = Annotated[
-    str,
-    _matching(
-        r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
-        "email address",
-        "an address such as ops@example.com",
-    ),
-]
+SpecName = _matching(
+    r"[a-z][a-z0-9-]{0,30}", "name", "1-31 characters: a lowercase letter, then lowercase letters, digits or '-'"
+)
+AccountId = _matching(r"[0-9]{12}", "account id", 'exactly 12 digits, quoted, e.g. "111122223333"')
+Region = Annotated[str, AfterValidator(_region), WithJsonSchema({"type": "string", "enum": sorted(REGIONS)})]
+TagKey = _matching(
+    r"(?!aws:)[\w .:/=+@-]{1,128}",
+    "tag key",
+    "1-128 characters of letters, digits, spaces and _.:/=+-@, not starting with 'aws:'",
+)
+TagValue = _matching(r"[\w .:/=+@-]{0,256}", "tag value", "0-256 characters of letters, digits, spaces and _.:/=+-@")
+DatabaseName = _matching(
+    r"[a-z_][a-z0-9_$]{0,63}",
+    "database name",
+    "1-64 characters: lowercase letters, digits, '_' or '$', not starting with a digit",
+)
+DbUserName = _matching(
+    r"[a-zA-Z][a-zA-Z0-9_+.@-]{0,127}", "database user name", "1-128 characters: a letter, then letters, digits or _+.@-"
+)
+IamUserName = _matching(r"[\w+=,.@-]{1,64}", "IAM user name", "1-64 characters of letters, digits and +=,.@_-")
+RoleArn = _matching(
+    r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}",
+    "IAM role ARN",
+    "the exact ARN of a role, e.g. arn:aws:iam::111122223333:role/DataEngineer (an account root or a user ARN is not allowed here)",
+)
+SecretArn = _matching(
+    r"arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}",
+    "Secrets Manager secret ARN",
+    "the full ARN of the secret, e.g. arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:redshift/etl-AbCdEf",
+)
+SqsArn = _matching(
+    r"arn:aws(-cn|-us-gov)?:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}",
+    "SQS queue ARN",
+    "the ARN of a standard queue, e.g. arn:aws:sqs:ap-northeast-1:111122223333:redshift-dlq",
+)
+Email = _matching(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
+    "email address",
+    "an address such as ops@example.com",
+)
 NotifyEvent = Literal["trigger", "failed", "finished"]
 
 

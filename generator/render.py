@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import __version__, hcl, markdown
+from . import __version__, diagram, hcl, markdown
 from .plan import Deployment
 
 ROOT_TEMPLATES = ("versions.tf", "providers.tf", "main.tf", "outputs.tf", "README.md")
@@ -73,6 +73,7 @@ def render(d: Deployment) -> dict[str, bytes]:
         "version": __version__,
         "modules": modules_used(d),
         "account_expr": "local.account_id",
+        "diagram": diagram.to_mermaid(diagram.build(d)),
     }
     files: dict[str, bytes] = {}
     for name in ROOT_TEMPLATES:

@@ -206,3 +206,44 @@ def _swap_in(staging: Path, out: Path) -> None:
         os.rename(old, out)
         raise
     shutil.rmtree(old)
+
+
+def diff_tree(out: Path, files: dict[str, bytes]) -> str:
+    """A unified diff from what `out` holds to what a render would write ("" when current).
+
+    Compares every file the render would write, the manifest, and the files of the previous
+    render that it would remove; Terraform's working files and foreign files are not rsqgen's.
+    """
+    import difflib
+
+    out = Path(out)
+    wanted = dict(files)
+    wanted[MANIFEST] = manifest_bytes(files)
+    owned = (read_manifest(out) or {}) if out.is_dir() else {}
+    chunks: list[str] = []
+    for rel in sorted(set(wanted) | set(owned)):
+        path = out / rel
+        old = path.read_bytes() if path.is_file() else None
+        new = wanted.get(rel)
+        if old == new:
+            continue
+        old_lines = _text_lines(old)
+        new_lines = _text_lines(new)
+        chunks.append(
+            "".join(
+                difflib.unified_diff(
+                    old_lines, new_lines, f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}" if new is not None else "/dev/null"
+                )
+            )
+        )
+    return "".join(chunks)
+
+
+def _text_lines(data: bytes | None) -> list[str]:
+    if data is None:
+        return []
+    text = data.decode("utf-8", errors="replace")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines

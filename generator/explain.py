@@ -1,0 +1,90 @@
+"""`rsqgen explain`: a spec in plain language, from the same plan the Terraform comes from."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from . import aws
+from .plan import Deployment, QueryPlan, Ref
+from .schedule import Schedule, next_fire_times
+
+
+def _show(value, account: str) -> str:
+    if isinstance(value, Ref):
+        return f"{value.expr} (known after apply)"
+    return value.replace(aws.ACCOUNT, account)
+
+
+def _fmt(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _connects(q: QueryPlan, d: Deployment, account: str) -> str:
+    if q.auth == "db_user":
+        return f"as database user {q.db_user} (temporary credentials from redshift:GetClusterCredentials)"
+    if q.auth == "secret":
+        return f"with the credentials in secret {_show(q.secret_arn, account)}"
+    if q.auth == "admin_secret":
+        return "with the admin password secret Redshift keeps for this warehouse"
+    return f"as IAMR:{d.role.name} (the schedule role's own IAM identity)"
+
+
+def next_runs(q: QueryPlan, schedule: Schedule, now: datetime) -> list[str]:
+    tz = ZoneInfo(q.timezone) if q.timezone else None
+    times = next_fire_times(schedule, now, 3, tz)
+    if not times:
+        return ["never (no future time matches)"]
+    out = []
+    for t in times:
+        utc = _fmt(t.astimezone(timezone.utc))
+        out.append(utc if tz is None or q.timezone == "UTC" else f"{utc} = {_fmt(t)}")
+    return out
+
+
+def explain(d: Deployment, schedules: dict[str, Schedule], now: datetime) -> str:
+    account = d.account_id or "<your account>"
+    lines = [
+        f"Spec {d.name!r}: {len(d.queries)} scheduled quer{'y' if len(d.queries) == 1 else 'ies'} in {d.region}, account {account}.",
+        "",
+    ]
+    for q in d.queries:
+        engine = f"EventBridge rule {q.rule_name}" if q.backend == "rule" else f"EventBridge Scheduler schedule {q.rule_name} (group {d.schedule_group})"
+        lines.append(f"{q.key}: {engine}, {'enabled' if q.enabled else 'DISABLED: it will not run'}")
+        zone = q.timezone or "UTC"
+        lines.append(f"  runs      {q.schedule_words}, {zone} ({q.schedule_expression})")
+        runs = next_runs(q, schedules[q.key], now)
+        note = " (a rate counts from when the rule is created; shown from now)" if q.schedule_expression.startswith("rate(") else ""
+        lines.append(f"  next      {runs[0]}{note}")
+        lines += [f"            {r}" for r in runs[1:]]
+        wh = next(w for w in d.warehouses if w.key == q.warehouse)
+        kind = "cluster" if wh.type == "cluster" else "serverless workgroup"
+        lines.append(f"  on        {kind} {q.warehouse}, database {q.database}, {_connects(q, d, account)}")
+        sql = q.sql[0].strip().splitlines()[0] if q.sql[0].strip() else ""
+        more = f" (+{len(q.sql) - 1} more statements, one transaction)" if len(q.sql) > 1 else ""
+        lines.append(f"  sql       {sql[:100]}{'...' if len(sql) > 100 else ''}{more}")
+        notes = []
+        if q.trigger_topic:
+            notes.append(f"topic {q.trigger_topic} each time it fires")
+        if q.status:
+            notes.append(f"topic {q.status.topic} when it ends {' or '.join(q.status.states)}")
+        if q.retry:
+            notes.append(f"retries up to {q.retry[1]} times within {q.retry[0]} s")
+        if q.dead_letter_arn is not None:
+            notes.append("failed invocations go to a dead-letter queue")
+        lines.append(f"  notifies  {'; '.join(notes) if notes else 'nobody'}")
+        lines.append("")
+    humans = [_show(a, account) for a in d.role.operator_arns]
+    lines.append("Who can create these schedules in the console and view their history:")
+    lines += [f"  {a}" for a in humans] or ["  nobody (no operators: add users or roles under 'operators')"]
+    if d.operators.users:
+        lines.append(f"  (users through IAM group {d.operators.group_name}, which may assume the role and manage QS2-* rules)")
+    lines.append("")
+    lines.append(f"What the schedule role {d.role.name} may do:")
+    for s in d.role.statements:
+        resources = ", ".join(_show(r, account) for r in s.resources)
+        cond = " (only statements it ran itself)" if s.conditions else ""
+        lines.append(f"  {', '.join(s.actions)}")
+        lines.append(f"    on {resources}{cond}")
+    lines.append(f"It is trusted by {', '.join(d.role.trusted_services)} and the operators above; no AWS managed policy is attached.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,235 @@
+"""`rsqgen review PLAN_JSON`: what a Terraform plan changes, security-relevant changes first.
+
+Reads `terraform show -json plan.out`. Security-relevant: principals newly trusted by a role,
+permissions added to an identity policy, resource policies (topic, queue, key) changed, users
+created or put in a group. Then the scheduled queries: added, removed, schedule changed, SQL
+changed, enabled or disabled. Works on any plan, not only rsqgen's.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import RsqgenError
+from .markdown import md_code, md_text
+
+IDENTITY_POLICIES = {"aws_iam_role_policy", "aws_iam_group_policy", "aws_iam_user_policy", "aws_iam_policy"}
+RESOURCE_POLICIES = {
+    "aws_sns_topic_policy": "topic policy",
+    "aws_sqs_queue_policy": "queue policy",
+    "aws_kms_key": "key policy",
+    "aws_secretsmanager_secret_policy": "secret policy",
+}
+MEMBERSHIPS = {"aws_iam_user_group_membership", "aws_iam_group_membership"}
+
+
+@dataclass
+class Review:
+    security: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+    sql_diffs: list[tuple[str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"add": 0, "change": 0, "destroy": 0, "replace": 0})
+    changes: list[tuple[str, str]] = field(default_factory=list)  # (action, address)
+
+
+def load_plan(text: str, source: str) -> dict[str, Any]:
+    try:
+        plan = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RsqgenError(f"{source}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); give the output of `terraform show -json PLANFILE`") from None
+    if not isinstance(plan, dict) or "format_version" not in plan:
+        raise RsqgenError(f"{source}: not a Terraform plan in JSON; give the output of `terraform show -json PLANFILE`")
+    return plan
+
+
+def _policy(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            doc = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+        return doc if isinstance(doc, dict) else None
+    return None
+
+
+def _as_list(v: Any) -> list:
+    return v if isinstance(v, list) else [v] if v is not None else []
+
+
+def principals(policy: dict[str, Any] | None) -> set[str]:
+    out: set[str] = set()
+    for st in _as_list((policy or {}).get("Statement")):
+        if st.get("Effect") != "Allow":
+            continue
+        p = st.get("Principal")
+        if p == "*":
+            out.add("* (anyone)")
+            continue
+        for kind, values in (p or {}).items():
+            out |= {f"{kind}: {v}" for v in _as_list(values)}
+    return out
+
+
+def grants(policy: dict[str, Any] | None) -> set[tuple[str, str, str]]:
+    """(action, resource, condition) triples an Allow statement grants."""
+    out = set()
+    for st in _as_list((policy or {}).get("Statement")):
+        if st.get("Effect") != "Allow":
+            continue
+        cond = json.dumps(st.get("Condition"), sort_keys=True) if st.get("Condition") else ""
+        principal = json.dumps(st.get("Principal"), sort_keys=True) if st.get("Principal") else ""
+        for a in _as_list(st.get("Action")):
+            for r in _as_list(st.get("Resource")) or ["(none)"]:
+                out.add((a, r, (principal + " " + cond).strip()))
+    return out
+
+
+def _fmt_grant(g: tuple[str, str, str]) -> str:
+    action, resource, extra = g
+    wild = " **(wildcard)**" if "*" in action or resource == "*" and not extra else ""
+    return f"`{md_text(action)}` on `{md_text(resource)}`" + (f" when `{md_text(extra)}`" if extra else "") + wild
+
+
+def _action(actions: list[str]) -> str:
+    if actions == ["create"]:
+        return "add"
+    if actions == ["delete"]:
+        return "destroy"
+    if actions == ["update"]:
+        return "change"
+    if sorted(actions) == ["create", "delete"]:
+        return "replace"
+    return "no-op" if actions in (["no-op"], ["read"]) else "+".join(actions)
+
+
+def review(plan: dict[str, Any]) -> Review:
+    r = Review()
+    for rc in plan.get("resource_changes", []) or []:
+        kind = _action(rc["change"]["actions"])
+        if kind == "no-op":
+            continue
+        if kind in r.counts:
+            r.counts[kind] += 1
+        r.changes.append((kind, rc["address"]))
+        _security(rc, kind, r)
+        _query(rc, kind, r)
+    return r
+
+
+def _unknown(rc: dict[str, Any], attr: str) -> bool:
+    unknown = rc["change"].get("after_unknown") or {}
+    return bool(unknown.get(attr))
+
+
+def _security(rc: dict[str, Any], kind: str, r: Review) -> None:
+    t, addr = rc["type"], rc["address"]
+    before, after = rc["change"].get("before") or {}, rc["change"].get("after") or {}
+    if kind == "destroy":
+        return
+    if t == "aws_iam_role":
+        if _unknown(rc, "assume_role_policy"):
+            r.security.append(f"`{addr}`: trust policy known only after apply: review the configuration")
+            return
+        new = principals(_policy(after.get("assume_role_policy"))) - principals(_policy(before.get("assume_role_policy")))
+        if new:
+            verb = "trusts" if kind == "add" else "newly trusts"
+            r.security.append(f"`{addr}` {verb}: " + ", ".join(f"`{md_text(p)}`" for p in sorted(new)))
+    elif t in IDENTITY_POLICIES:
+        if _unknown(rc, "policy"):
+            r.security.append(f"`{addr}`: policy known only after apply: review the configuration")
+            return
+        added = grants(_policy(after.get("policy"))) - grants(_policy(before.get("policy")))
+        if added:
+            head = "grants" if kind == "add" else "permissions widened"
+            r.security.append(f"`{addr}` {head}: " + "; ".join(_fmt_grant(g) for g in sorted(added)))
+    elif t in RESOURCE_POLICIES:
+        attr = "policy"
+        if _unknown(rc, attr):
+            r.security.append(f"`{addr}`: {RESOURCE_POLICIES[t]} known only after apply: review the configuration")
+            return
+        old, new = _policy(before.get(attr)), _policy(after.get(attr))
+        if old != new:
+            added = grants(new) - grants(old)
+            detail = ("; added: " + "; ".join(_fmt_grant(g) for g in sorted(added))) if added else ""
+            r.security.append(f"`{addr}`: {RESOURCE_POLICIES[t]} {'set' if kind == 'add' else 'changed'}{detail}")
+    elif t in MEMBERSHIPS:
+        groups = sorted(set(_as_list(after.get("groups") or after.get("group"))) - set(_as_list(before.get("groups") or before.get("group"))))
+        who = after.get("user") or ", ".join(_as_list(after.get("users")))
+        if groups:
+            r.security.append(f"`{addr}`: `{md_text(str(who))}` joins group " + ", ".join(f"`{md_text(g)}`" for g in groups))
+    elif t == "aws_iam_user" and kind == "add":
+        r.security.append(f"`{addr}`: new IAM user `{md_text(str(after.get('name')))}`")
+
+
+def _sql_of(rc: dict[str, Any], side: str) -> tuple[str, str] | None:
+    """(statement name, SQL) of a Redshift rule target or a Scheduler schedule, or None."""
+    state = rc["change"].get(side) or {}
+    if rc["type"] == "aws_cloudwatch_event_target":
+        target = (state.get("redshift_target") or [None])[0]
+        if target:
+            return str(target.get("statement_name") or state.get("rule")), str(target.get("sql") or "")
+    if rc["type"] == "aws_scheduler_schedule":
+        target = (state.get("target") or [None])[0]
+        if target and "redshiftdata" in str(target.get("arn")):
+            try:
+                request = json.loads(target.get("input") or "{}")
+            except json.JSONDecodeError:
+                request = {}
+            sql = request.get("Sql") if "Sql" in request else "\n".join(request.get("Sqls") or [])
+            return str(state.get("name")), str(sql)
+    return None
+
+
+def _query(rc: dict[str, Any], kind: str, r: Review) -> None:
+    t = rc["type"]
+    before, after = rc["change"].get("before") or {}, rc["change"].get("after") or {}
+    if t in ("aws_cloudwatch_event_rule", "aws_scheduler_schedule") and (before.get("schedule_expression") or after.get("schedule_expression")):
+        name = md_text(str(after.get("name") or before.get("name")))
+        engine = "rule" if t == "aws_cloudwatch_event_rule" else "schedule"
+        zone = after.get("schedule_expression_timezone") or before.get("schedule_expression_timezone")
+        zone = f" ({md_text(zone)})" if zone else ""
+        if kind == "add":
+            state = "enabled" if after.get("state", "ENABLED") == "ENABLED" else "disabled"
+            r.queries.append(f"`{name}` added ({engine}): `{md_text(after.get('schedule_expression', ''))}`{zone}, {state}")
+        elif kind == "destroy":
+            r.queries.append(f"`{name}` removed ({engine})")
+        else:
+            if before.get("schedule_expression") != after.get("schedule_expression"):
+                r.queries.append(
+                    f"`{name}` schedule changed: `{md_text(before.get('schedule_expression', ''))}` → `{md_text(after.get('schedule_expression', ''))}`{zone}"
+                )
+            if before.get("schedule_expression_timezone") != after.get("schedule_expression_timezone") and t == "aws_scheduler_schedule":
+                r.queries.append(f"`{name}` time zone changed: `{before.get('schedule_expression_timezone')}` → `{after.get('schedule_expression_timezone')}`")
+            if before.get("state") != after.get("state"):
+                r.queries.append(f"`{name}` {'enabled' if after.get('state') == 'ENABLED' else 'disabled'}")
+            if kind == "replace":
+                r.queries.append(f"`{name}` is replaced (destroyed and created again)")
+    old, new = _sql_of(rc, "before"), _sql_of(rc, "after")
+    if old and new and old[1] != new[1]:
+        diff = "".join(difflib.unified_diff(old[1].splitlines(True), new[1].splitlines(True), "before", "after"))
+        r.sql_diffs.append((new[0], diff))
+        r.queries.append(f"`{md_text(new[0])}` SQL changed")
+
+
+def to_markdown(r: Review) -> str:
+    c = r.counts
+    lines = [f"# Plan review: {c['add']} to add, {c['change']} to change, {c['destroy']} to destroy, {c['replace']} to replace", ""]
+    lines.append(f"## Security-relevant changes ({len(r.security)})" if r.security else "## Security-relevant changes: none")
+    lines.append("")
+    if r.security:
+        lines += [f"- {s}" for s in r.security] + [""]
+    lines.append(f"## Scheduled queries ({len(r.queries)} change{'s' if len(r.queries) != 1 else ''})")
+    lines.append("")
+    lines += [f"- {q}" for q in r.queries] or ["- no scheduled query changes"]
+    lines.append("")
+    for name, diff in r.sql_diffs:
+        lines += [f"### SQL of `{md_text(name)}`", "", md_code(diff, "diff"), ""]
+    if r.changes:
+        lines += ["## All resource changes", "", "| Action | Address |", "|---|---|"]
+        lines += [f"| {a} | `{md_text(addr)}` |" for a, addr in r.changes]
+    return "\n".join(lines).rstrip() + "\n"
