@@ -31,9 +31,9 @@ resource "aws_cloudwatch_event_target" "redshift" {
   }
 
   dynamic "dead_letter_config" {
-    for_each = var.dead_letter_arn == null ? [] : [var.dead_letter_arn]
+    for_each = var.dead_letter == null ? [] : [var.dead_letter]
     content {
-      arn = dead_letter_config.value
+      arn = dead_letter_config.value.arn
     }
   }
 
@@ -46,9 +46,9 @@ resource "aws_cloudwatch_event_target" "redshift" {
 }
 
 resource "aws_cloudwatch_event_target" "trigger" {
-  count = var.trigger_topic_arn == null ? 0 : 1
+  count = var.trigger == null ? 0 : 1
 
   rule      = aws_cloudwatch_event_rule.this.name
   target_id = "notify-trigger"
-  arn       = var.trigger_topic_arn
+  arn       = var.trigger.topic_arn
 }

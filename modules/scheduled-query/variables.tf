@@ -68,10 +68,12 @@ variable "with_event" {
   default     = false
 }
 
-variable "trigger_topic_arn" {
-  description = "SNS topic notified each time the schedule fires (the message is the scheduled event), or null."
-  type        = string
-  default     = null
+variable "trigger" {
+  description = "SNS topic notified each time the schedule fires (the message is the scheduled event), or null. An object, so that whether it is set is known at plan time even before the topic exists."
+  type = object({
+    topic_arn = string
+  })
+  default = null
 }
 
 variable "retry" {
@@ -83,10 +85,12 @@ variable "retry" {
   default = null
 }
 
-variable "dead_letter_arn" {
-  description = "SQS queue that receives events EventBridge could not deliver to the Data API, or null."
-  type        = string
-  default     = null
+variable "dead_letter" {
+  description = "SQS queue that receives events EventBridge could not deliver to the Data API, or null (an object: see trigger)."
+  type = object({
+    arn = string
+  })
+  default = null
 }
 
 variable "tags" {

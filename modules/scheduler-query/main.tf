@@ -46,9 +46,9 @@ resource "aws_scheduler_schedule" "this" {
     }
 
     dynamic "dead_letter_config" {
-      for_each = var.dead_letter_arn == null ? [] : [var.dead_letter_arn]
+      for_each = var.dead_letter == null ? [] : [var.dead_letter]
       content {
-        arn = dead_letter_config.value
+        arn = dead_letter_config.value.arn
       }
     }
   }

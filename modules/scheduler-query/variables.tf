@@ -123,8 +123,10 @@ variable "retry" {
   default = null
 }
 
-variable "dead_letter_arn" {
-  description = "SQS queue for invocations that failed for good, or null."
-  type        = string
-  default     = null
+variable "dead_letter" {
+  description = "SQS queue for invocations that failed for good, or null. An object, so that whether it is set is known at plan time even before the queue exists."
+  type = object({
+    arn = string
+  })
+  default = null
 }

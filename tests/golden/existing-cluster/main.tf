@@ -148,7 +148,7 @@ module "scheduled_query" {
       secret_arn          = null
       with_event          = true
       retry               = null
-      dead_letter_arn     = null
+      dead_letter         = null
       trigger_topic       = null
       sql                 = "REFRESH MATERIALIZED VIEW reporting.daily_sales;"
     }
@@ -163,7 +163,7 @@ module "scheduled_query" {
       secret_arn          = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:redshift/maintenance-AbCdEf"
       with_event          = true
       retry               = null
-      dead_letter_arn     = null
+      dead_letter         = null
       trigger_topic       = null
       sql                 = <<SQL
 -- Weekly maintenance of the events table: reclaim space and re-sort.
@@ -184,8 +184,8 @@ SQL
   sql                 = each.value.sql
   with_event          = each.value.with_event
   retry               = each.value.retry
-  dead_letter_arn     = each.value.dead_letter_arn
-  trigger_topic_arn   = each.value.trigger_topic == null ? null : module.notifications[each.value.trigger_topic].topic_arn
+  dead_letter         = each.value.dead_letter
+  trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
 }
 
 ################################################################################

@@ -179,7 +179,7 @@ module "scheduled_query" {
       secret_arn          = null
       with_event          = true
       retry               = null
-      dead_letter_arn     = null
+      dead_letter         = null
       trigger_topic       = "analysts"
       sql                 = "REFRESH MATERIALIZED VIEW adhoc.top_products;"
     }
@@ -194,7 +194,7 @@ module "scheduled_query" {
       secret_arn          = null
       with_event          = true
       retry               = null
-      dead_letter_arn     = null
+      dead_letter         = null
       trigger_topic       = null
       sql                 = "CALL crm.rollup_customers();"
     }
@@ -209,7 +209,7 @@ module "scheduled_query" {
       secret_arn          = null
       with_event          = false
       retry               = null
-      dead_letter_arn     = null
+      dead_letter         = null
       trigger_topic       = null
       sql                 = "INSERT INTO audit.snapshots SELECT getdate(), count(*) FROM sales.orders;"
     }
@@ -224,7 +224,7 @@ module "scheduled_query" {
       secret_arn          = "arn:aws:secretsmanager:eu-central-1:222233334444:secret:redshift/adhoc-export-Zz9Yy8"
       with_event          = false
       retry               = null
-      dead_letter_arn     = null
+      dead_letter         = null
       trigger_topic       = null
       sql                 = "UNLOAD ('SELECT * FROM adhoc.report') TO 's3://acme-exports/report_' IAM_ROLE default;"
     }
@@ -239,7 +239,7 @@ module "scheduled_query" {
       secret_arn          = null
       with_event          = true
       retry               = null
-      dead_letter_arn     = null
+      dead_letter         = null
       trigger_topic       = null
       sql                 = "CALL sales.rollup_orders();"
     }
@@ -257,8 +257,8 @@ module "scheduled_query" {
   sql                 = each.value.sql
   with_event          = each.value.with_event
   retry               = each.value.retry
-  dead_letter_arn     = each.value.dead_letter_arn
-  trigger_topic_arn   = each.value.trigger_topic == null ? null : module.notifications[each.value.trigger_topic].topic_arn
+  dead_letter         = each.value.dead_letter
+  trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
 }
 
 ################################################################################

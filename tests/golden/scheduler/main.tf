@@ -180,7 +180,7 @@ module "scheduled_query" {
       secret_arn          = null
       with_event          = false
       retry               = { maximum_event_age_in_seconds = 86400, maximum_retry_attempts = 2 }
-      dead_letter_arn     = module.dead_letter_queue.arn
+      dead_letter         = { arn = module.dead_letter_queue.arn }
       trigger_topic       = null
       sql                 = "ANALYZE staging.orders;"
     }
@@ -198,8 +198,8 @@ module "scheduled_query" {
   sql                 = each.value.sql
   with_event          = each.value.with_event
   retry               = each.value.retry
-  dead_letter_arn     = each.value.dead_letter_arn
-  trigger_topic_arn   = each.value.trigger_topic == null ? null : module.notifications[each.value.trigger_topic].topic_arn
+  dead_letter         = each.value.dead_letter
+  trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
 }
 
 ################################################################################
@@ -225,7 +225,7 @@ module "scheduler_query" {
       secret_arn              = null
       with_event              = true
       retry                   = { maximum_event_age_in_seconds = 3600, maximum_retry_attempts = 3 }
-      dead_letter_arn         = module.dead_letter_queue.arn
+      dead_letter             = { arn = module.dead_letter_queue.arn }
       sqls = [
         "DELETE FROM staging.orders WHERE load_date = trunc(getdate());",
         "INSERT INTO staging.orders SELECT * FROM landing.orders WHERE load_date = trunc(getdate());",
@@ -248,7 +248,7 @@ module "scheduler_query" {
       secret_arn              = null
       with_event              = false
       retry                   = null
-      dead_letter_arn         = null
+      dead_letter             = null
       sqls = [
         "-- one statement over several lines, on the scheduler backend\nVACUUM DELETE ONLY staging.orders\nTO 90 PERCENT;\n",
       ]
@@ -274,7 +274,7 @@ module "scheduler_query" {
   sqls                    = each.value.sqls
   with_event              = each.value.with_event
   retry                   = each.value.retry
-  dead_letter_arn         = each.value.dead_letter_arn
+  dead_letter             = each.value.dead_letter
 }
 
 ################################################################################

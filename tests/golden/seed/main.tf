@@ -179,7 +179,7 @@ module "scheduled_query" {
       secret_arn          = null
       with_event          = false
       retry               = null
-      dead_letter_arn     = null
+      dead_letter         = null
       trigger_topic       = "ops"
       sql                 = <<SQL
 SELECT * FROM tickit.sales LIMIT 5;
@@ -199,6 +199,6 @@ SQL
   sql                 = each.value.sql
   with_event          = each.value.with_event
   retry               = each.value.retry
-  dead_letter_arn     = each.value.dead_letter_arn
-  trigger_topic_arn   = each.value.trigger_topic == null ? null : module.notifications[each.value.trigger_topic].topic_arn
+  dead_letter         = each.value.dead_letter
+  trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
 }

@@ -178,7 +178,7 @@ module "scheduled_query" {
       secret_arn          = null
       with_event          = true
       retry               = null
-      dead_letter_arn     = null
+      dead_letter         = null
       trigger_topic       = null
       sql                 = <<SQL
 INSERT INTO kpi.hourly
@@ -197,7 +197,7 @@ SQL
       secret_arn          = module.redshift_serverless["reporting-wg"].admin_password_secret_arn
       with_event          = false
       retry               = null
-      dead_letter_arn     = null
+      dead_letter         = null
       trigger_topic       = null
       sql                 = "DELETE FROM app.events WHERE created_at < dateadd(day, -90, getdate());"
     }
@@ -215,8 +215,8 @@ SQL
   sql                 = each.value.sql
   with_event          = each.value.with_event
   retry               = each.value.retry
-  dead_letter_arn     = each.value.dead_letter_arn
-  trigger_topic_arn   = each.value.trigger_topic == null ? null : module.notifications[each.value.trigger_topic].topic_arn
+  dead_letter         = each.value.dead_letter
+  trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
 }
 
 ################################################################################
