@@ -19,15 +19,15 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ACCOUNT_EXPR = "${local.account_id}"
 
 
-def _escape_char(ch: str) -> str:
-    if ch in _ESCAPES:
-        return _ESCAPES[ch]
-    code = ord(ch)
-    # Control characters and the Unicode line/paragraph separators would be invisible or break
-    # lines in a reviewer's diff; HCL's \u escapes keep them exact and visible.
-    if code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0 or code in (0x2028, 0x2029):
-        return f"\\u{code:04x}"
-    return ch
+# Characters a quoted HCL string must escape: quote, backslash, line breaks, tab, and control
+# characters and the Unicode line/paragraph separators (invisible or line-breaking in a reviewer's
+# diff; HCL's \u escapes keep them exact and visible).
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u2028\u2029]')
+
+
+def _escape_match(m: re.Match[str]) -> str:
+    ch = m.group()
+    return _ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
 
 
 def _escape_template(text: str) -> str:
@@ -38,15 +38,16 @@ def _escape_template(text: str) -> str:
 def string(value: str) -> str:
     """A quoted HCL string whose value is exactly `value`."""
     parts = value.split(aws.ACCOUNT)
-    escaped = [_escape_template("".join(_escape_char(c) for c in part)) for part in parts]
+    escaped = [_escape_template(_NEEDS_ESCAPE.sub(_escape_match, part)) for part in parts]
     return '"' + ACCOUNT_EXPR.join(escaped) + '"'
+
+
+_HEREDOC_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def heredoc_ok(value: str) -> bool:
     """Whether `value` can be written as a plain (non-indented) heredoc without changing a byte."""
-    if not value.endswith("\n") or "\r" in value:
-        return False
-    return all(c in "\n\t" or (ord(c) >= 0x20 and ord(c) != 0x7F and not 0x80 <= ord(c) < 0xA0 and ord(c) not in (0x2028, 0x2029)) for c in value)
+    return value.endswith("\n") and not _HEREDOC_UNSAFE.search(value)
 
 
 def text(value: str) -> str:
@@ -110,28 +111,26 @@ def value(v: Any, indent: int = 0, *, quote_keys: bool = False) -> str:
 _BRACKET = {"{": 1, "[": 1, "(": 1, "}": -1, "]": -1, ")": -1}
 
 
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|#|//|<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$|==|!=|<=|>=|=>|[=(){}\[\]]')
+
+
 def _scan(line: str) -> tuple[int | None, int, str | None]:
     """(column of the first top-level '=', net bracket change after it, heredoc marker opened)."""
+    if "=" not in line and "<<" not in line:
+        return None, 0, None
     eq = None
     net = 0
-    i, n = 0, len(line)
-    while i < n:
-        c = line[i]
-        if c == '"':
-            i += 1
-            while i < n and line[i] != '"':
-                i += 2 if line[i] == "\\" else 1
-        elif c == "#" or line.startswith("//", i):
+    for m in _TOKEN.finditer(line):
+        tok = m.group()
+        if tok in ("#", "//"):
             break
-        elif line.startswith("<<", i):
-            m = re.match(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$", line[i:])
-            if m:
-                return eq, net, m.group(1)
-        elif c == "=" and eq is None and i > 0 and line[i - 1] not in "=!<>" and line[i + 1 : i + 2] not in ("=", ">"):
-            eq = i
-        elif c in _BRACKET and eq is not None:
-            net += _BRACKET[c]
-        i += 1
+        if tok.startswith("<<"):
+            return eq, net, m.group(1)
+        if tok == "=":
+            if eq is None and m.start() > 0:
+                eq = m.start()
+        elif eq is not None and tok in _BRACKET:
+            net += _BRACKET[tok]
     return eq, net, None
 
 

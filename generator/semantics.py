@@ -7,6 +7,7 @@ Every rule here exists because AWS (or the console) would otherwise reject the g
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -325,6 +326,7 @@ def _read_sql_file(name: str, base_dir: Path, path: tuple[Any, ...], issues: _Is
     return text
 
 
+@functools.lru_cache(maxsize=None)
 def _is_zone(name: str) -> bool:
     import zoneinfo
 
@@ -332,4 +334,11 @@ def _is_zone(name: str) -> bool:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return False
-    return name in zoneinfo.available_timezones() or name == "UTC"
+    return name in _zones() or name == "UTC"
+
+
+@functools.lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
