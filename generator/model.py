@@ -187,6 +187,14 @@ class Query(_Model):
     end_date: str | None = Field(None, description="RFC 3339 time after which the schedule does not run (scheduler only).")
 
 
+class Quotas(_Model):
+    """Account quotas that differ from AWS's defaults (after an increase)."""
+
+    trust_policy_size: int = Field(2048, ge=2048, le=4096, description="IAM role trust policy size (default 2,048, at most 4,096).")
+    managed_policies_per_role: int = Field(10, ge=1, le=20, description="Managed policies attached to a role (default 10, at most 20).")
+    rules_per_bus: int = Field(300, ge=1, description="EventBridge rules per event bus (default 300).")
+
+
 class Spec(_Model):
     version: Literal[1]
     name: SpecName
@@ -197,3 +205,4 @@ class Spec(_Model):
     operators: list[Operator] = Field(default_factory=list)
     notifications: dict[str, Topic] = Field(default_factory=dict)
     queries: dict[str, Query] = Field(min_length=1)
+    quotas: Quotas = Field(default_factory=Quotas, description="Only after AWS raised a quota for the account.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from . import aws
+from . import aws, quotas
 from .spec import LoadedSpec
 
 Auth = Literal["db_user", "secret", "iam", "admin_secret"]
@@ -65,7 +65,12 @@ class RolePlan:
     policy_name: str
     trusted_services: tuple[str, ...]
     operator_arns: tuple[str, ...]
-    statements: tuple[Statement, ...]
+    statements: tuple[Statement, ...]  # the inline policy
+    managed_policies: tuple[tuple[Statement, ...], ...] = ()  # overflow beyond the inline quota
+
+    @property
+    def all_statements(self) -> tuple[Statement, ...]:
+        return self.statements + tuple(s for policy in self.managed_policies for s in policy)
 
     def trust_policy(self) -> dict[str, Any]:
         statements: list[dict[str, Any]] = [
@@ -88,6 +93,7 @@ class RolePlan:
         return {"Version": "2012-10-17", "Statement": statements}
 
     def permissions_policy(self) -> dict[str, Any]:
+        """The inline policy (with managed_policies, the role's whole permissions)."""
         return policy_document(self.statements)
 
 
@@ -227,6 +233,18 @@ def _sorted_unique(values) -> tuple:
 
 
 def build(loaded: LoadedSpec) -> Deployment:
+    """The decided Deployment; a quota AWS would refuse becomes a SpecError at the key to change."""
+    try:
+        return _build(loaded)
+    except quotas.QuotaError as exc:
+        from .errors import SpecError, SpecIssue
+        from .yamlsrc import format_path
+
+        where = loaded.document.key_location(exc.where)
+        raise SpecError([SpecIssue(where, format_path(exc.where), exc.message, exc.allowed)]) from None
+
+
+def _build(loaded: LoadedSpec) -> Deployment:
     spec = loaded.spec
     partition = aws.partition_for(spec.region)
     account = spec.account_id or aws.ACCOUNT
@@ -321,14 +339,21 @@ def build(loaded: LoadedSpec) -> Deployment:
         )
     backends = {q.backend for q in queries}
     trusted = aws.CONSOLE_TRUSTED_SERVICES + ((aws.SCHEDULER_SERVICE,) if "scheduler" in backends else ())
+    inline, managed = quotas.pack(_role_statements(queries, warehouses, arns), spec.quotas.managed_policies_per_role)
     role = RolePlan(
         name=role_name,
         arn=role_arn,
         policy_name="scheduled-query-permissions",
         trusted_services=tuple(sorted(trusted)),
         operator_arns=operator_arns,
-        statements=_role_statements(queries, warehouses, arns),
+        statements=inline,
+        managed_policies=managed,
     )
+    quotas.check_trust(role.trust_policy(), len(operator_arns), spec.quotas.trust_policy_size)
+    rules = sum(1 for q in queries if q.backend == "rule") + sum(1 for q in queries if q.status)
+    warning = quotas.rules_warning(rules, spec.quotas.rules_per_bus)
+    if warning:
+        warnings.append(warning)
     operators = OperatorsPlan(
         group_name=f"{spec.name}-redshift-operators",
         policy_name="manage-scheduled-queries",

@@ -19,21 +19,28 @@ locals {
     )
   }
 
-  permissions_policy = {
-    Version = "2012-10-17"
-    Statement = [
-      for s in var.statements : merge(
-        {
-          Sid      = s.sid
-          Effect   = "Allow"
-          Action   = s.actions
-          Resource = s.resources
-        },
-        length(s.conditions) == 0 ? {} : {
-          Condition = s.conditions
-        },
-      )
-    ]
+  # Inline policy first, then each managed policy: the same statement shape for all.
+  policies = merge(
+    { (var.policy_name) = var.statements },
+    { for suffix, statements in var.managed_policies : "${var.name}-${suffix}" => statements },
+  )
+  documents = {
+    for name, statements in local.policies : name => {
+      Version = "2012-10-17"
+      Statement = [
+        for s in statements : merge(
+          {
+            Sid      = s.sid
+            Effect   = "Allow"
+            Action   = s.actions
+            Resource = s.resources
+          },
+          length(s.conditions) == 0 ? {} : {
+            Condition = s.conditions
+          },
+        )
+      ]
+    }
   }
 }
 
@@ -49,5 +56,22 @@ resource "aws_iam_role" "this" {
 resource "aws_iam_role_policy" "this" {
   name   = var.policy_name
   role   = aws_iam_role.this.id
-  policy = jsonencode(local.permissions_policy)
+  policy = jsonencode(local.documents[var.policy_name])
+}
+
+# Only when the permissions outgrow the inline policy quota (rsqgen splits them at render time).
+resource "aws_iam_policy" "overflow" {
+  for_each = var.managed_policies
+
+  name        = "${var.name}-${each.key}"
+  description = "Scheduled query permissions of ${var.name} beyond its inline policy"
+  policy      = jsonencode(local.documents["${var.name}-${each.key}"])
+  tags        = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "overflow" {
+  for_each = var.managed_policies
+
+  role       = aws_iam_role.this.name
+  policy_arn = aws_iam_policy.overflow[each.key].arn
 }

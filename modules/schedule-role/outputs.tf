@@ -17,3 +17,8 @@ output "permissions_policy" {
   description = "The role's inline permission policy, as JSON."
   value       = aws_iam_role_policy.this.policy
 }
+
+output "managed_policy_arns" {
+  description = "ARNs of the managed policies holding permissions beyond the inline policy (usually none)."
+  value       = [for p in aws_iam_policy.overflow : p.arn]
+}

@@ -82,6 +82,27 @@ variable "statements" {
   }
 }
 
+variable "managed_policies" {
+  description = "Further permission statements, by policy name suffix, for what does not fit the 10,240-character inline policy: each becomes a customer managed policy (at most 6,144 characters) attached to the role."
+  type = map(list(object({
+    sid        = string
+    actions    = list(string)
+    resources  = list(string)
+    conditions = optional(map(map(list(string))), {})
+  })))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue(flatten([
+      for statements in values(var.managed_policies) : [
+        for s in statements : alltrue([for a in s.actions : a != "*" && !endswith(a, ":*")]) && !contains(s.resources, "*") && length(s.resources) > 0
+      ]
+    ]))
+    error_message = "Managed policy statements take no wildcard action, no Resource \"*\", and at least one resource."
+  }
+}
+
 variable "policy_name" {
   description = "Name of the role's inline permission policy."
   type        = string
