@@ -61,8 +61,8 @@ def test_cli_exits_2_and_writes_nothing(path, tmp_path):
 
 def test_oversize_file_is_rejected(tmp_path):
     big = tmp_path / "big.yaml"
-    big.write_bytes(b"version: 1\n" + b"# padding\n" * 110_000)
-    with pytest.raises(SpecError, match="the limit is 1 MiB"):
+    big.write_bytes(b"version: 1\n" + b"# padding\n" * 420_000)
+    with pytest.raises(SpecError, match="the limit is 4 MiB"):
         spec.load_spec(big)
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from rsqgen.errors import Location, SpecError
 from rsqgen.yamlsrc import (
+    MAX_ALIAS_NODES,
     MAX_NODES,
     MAX_SPEC_BYTES,
     Document,
@@ -293,7 +294,7 @@ def test_billion_laughs_rejected_quickly():
     assert elapsed < 1.0  # a safety bound, not a benchmark
     (issue,) = caught.value.issues
     assert issue.message == (
-        f"too many nodes after expanding aliases (limit {MAX_NODES}): possible alias bomb"
+        f"too many nodes after expanding aliases (limit {MAX_ALIAS_NODES}): possible alias bomb"
     )
     assert BILLION_LAUGHS.splitlines()[issue.location.line - 1][issue.location.col - 1] == "*"
 
@@ -406,7 +407,7 @@ def test_oversize_file(tmp_path: Path):
     with pytest.raises(SpecError) as caught:
         load_yaml_file(path)
     (issue,) = caught.value.issues
-    assert issue.message == f"file is {MAX_SPEC_BYTES + 1} bytes; the limit is 1 MiB"
+    assert issue.message == f"file is {MAX_SPEC_BYTES + 1} bytes; the limit is 4 MiB"
     assert issue.location == Location(str(path), 1, 1)
 
 

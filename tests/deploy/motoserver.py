@@ -1,0 +1,238 @@
+"""A local moto server for the deploy tests: started on 127.0.0.1, reset per example, stopped by PID.
+
+Fake credentials live only in the environments and clients made here (`fake_aws_env`, `client`):
+nothing is set in os.environ, and real AWS variables are stripped from what terraform sees.
+
+moto 5.2.5 has no Redshift Serverless API, and the provider retries its answer for minutes, so an
+existing workgroup (read by data.aws_redshiftserverless_workgroup) is served by `WorkgroupStub`:
+GetWorkgroup only, for the workgroups a test registers, as their owner would have created them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+FAKE_KEY = "testing"
+
+# Every AWS service the generated configuration (and the data sources it reads) may call.
+ENDPOINT_SERVICES = (
+    "cloudwatchlogs",
+    "ec2",
+    "events",
+    "iam",
+    "kms",
+    "redshift",
+    "redshiftserverless",
+    "scheduler",
+    "secretsmanager",
+    "sns",
+    "sqs",
+    "sts",
+)
+
+OVERRIDE_FILE = "zz_moto_override.tf"
+
+
+def find_moto_server() -> str | None:
+    """moto_server next to this interpreter (the project's venv), else on PATH."""
+    beside = Path(sys.executable).with_name("moto_server")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("moto_server")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fake_aws_env(base: dict[str, str]) -> dict[str, str]:
+    """`base` without any AWS_* variable (no real credential, profile or config file can leak in),
+    plus fake keys for moto."""
+    env = {k: v for k, v in base.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": FAKE_KEY,
+            "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
+            # Point the shared files nowhere, so no profile on this machine is read.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+    return env
+
+
+def provider_override(url: str, endpoints: dict[str, str] | None = None) -> str:
+    """A `provider "aws"` override block that sends every call of the configuration to moto.
+
+    Terraform merges `*_override.tf` files into the configuration, so the generated files stay
+    untouched. Account lookup stays on (moto answers sts:GetCallerIdentity), because specs without
+    account_id read it through data.aws_caller_identity."""
+    urls = {name: url for name in ENDPOINT_SERVICES} | (endpoints or {})
+    lines = "\n".join(f'    {name:<18} = "{urls[name]}"' for name in sorted(urls))
+    return (
+        "# Written by the deploy tests: send every AWS call to the local moto server.\n"
+        'provider "aws" {\n'
+        f'  access_key                  = "{FAKE_KEY}"\n'
+        f'  secret_key                  = "{FAKE_KEY}"\n'
+        "  skip_credentials_validation = true\n"
+        "  skip_metadata_api_check     = true\n"
+        "  skip_region_validation      = true\n"
+        "  skip_requesting_account_id  = false\n"
+        "\n"
+        "  endpoints {\n"
+        f"{lines}\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+class MotoServer:
+    def __init__(self, binary: str, log_path: Path, startup_timeout: float = 30.0) -> None:
+        self.binary = binary
+        self.log_path = log_path
+        self.startup_timeout = startup_timeout
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        # The log goes to a file: a pipe nobody reads would fill up and block the server.
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [self.binary, "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=fake_aws_env(dict(os.environ)),
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"moto_server exited with {self.process.returncode} at start:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=2):
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"moto_server did not answer on {self.url} within {self.startup_timeout:.0f}s:\n{self.log_tail()}")
+
+    def reset(self) -> None:
+        """Forget every resource: each example starts from an empty account."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200, f"moto reset answered {response.status}"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def client(self, service: str, region: str):
+        """A boto3 client for moto: explicit fake keys, never the machine's credentials."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=FAKE_KEY,
+            aws_secret_access_key=FAKE_KEY,
+            aws_session_token=None,
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+        )
+
+
+class WorkgroupStub:
+    """Redshift Serverless GetWorkgroup on 127.0.0.1, for workgroups registered with `add`."""
+
+    def __init__(self) -> None:
+        self.workgroups: dict[str, dict] = {}
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                target = self.headers.get("X-Amz-Target", "")
+                name = body.get("workgroupName", "")
+                if target.endswith(".GetWorkgroup") and name in stub.workgroups:
+                    self._answer(200, {"workgroup": stub.workgroups[name]})
+                elif target.endswith(".GetWorkgroup"):
+                    self._answer(400, {"__type": "ResourceNotFoundException", "message": f"Workgroup {name} not found"})
+                else:
+                    message = f"the test stub only serves GetWorkgroup, not {target}"
+                    self._answer(400, {"__type": "UnknownOperationException", "message": message})
+
+            def _answer(self, status: int, doc: dict) -> None:
+                data = json.dumps(doc).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:  # keep the test output clean
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="workgroup-stub", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def reset(self) -> None:
+        self.workgroups.clear()
+
+    def add(self, name: str, region: str, account: str) -> str:
+        """Register an existing workgroup; return its ARN (which ends in a generated id)."""
+        workgroup_id = str(uuid.uuid4())
+        arn = f"arn:aws:redshift-serverless:{region}:{account}:workgroup/{workgroup_id}"
+        self.workgroups[name] = {
+            "workgroupName": name,
+            "workgroupArn": arn,
+            "workgroupId": workgroup_id,
+            "namespaceName": f"{name}-ns",
+            "baseCapacity": 8,
+            "enhancedVpcRouting": True,
+            "publiclyAccessible": False,
+            "status": "AVAILABLE",
+            "securityGroupIds": [],
+            "subnetIds": [],
+            "configParameters": [],
+            "endpoint": {"address": f"{name}.{account}.{region}.redshift-serverless.amazonaws.com", "port": 5439, "vpcEndpoints": []},
+            "creationDate": "2026-01-01T00:00:00Z",
+        }
+        return arn

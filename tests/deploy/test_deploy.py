@@ -1,0 +1,349 @@
+"""Apply the generated Terraform for real, against a local AWS API (moto), and prove plans are stable.
+
+For every example that references existing warehouses only: render, `terraform apply`, check
+through boto3 that what exists is exactly what rsqgen planned, re-plan (no changes), then three spec edits
+(add a query, change a schedule, disable a query), each re-rendered into the same folder, planned
+(the changes must be exactly the edit's, computed from the two Deployments), applied and re-planned;
+finally `terraform destroy` and check that nothing is left.
+
+Examples that create a warehouse cannot be applied (moto cannot run aws_redshift_cluster, see
+shared/reference/toolchain.md): they are planned against moto, and the plan is checked. moto has
+no Redshift Serverless API at all: an existing workgroup is served by a GetWorkgroup stub.
+
+The helpers live beside this file: motoserver (the server, fake credentials, the provider
+override, the workgroup stub), tfrun (terraform calls, `show -json`), expected (what the plan implies), deployed
+(boto3 checks). Fixtures are defined here rather than in a conftest.py: a second conftest module
+would shadow tests/conftest.py for the suite's `from conftest import ...` lines.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from deployed import Aws, Checks, verify_deployed, verify_destroyed
+from expected import (
+    APPLY,
+    Case,
+    belongs_to,
+    classify,
+    compare_changes,
+    expected_changes,
+    inventory,
+    load_spec_data,
+    spec_edits,
+    spec_sql,
+    write_spec_data,
+)
+from motoserver import OVERRIDE_FILE, MotoServer, WorkgroupStub, fake_aws_env, find_moto_server, provider_override
+from tfrun import Plan, TfRun
+
+from rsqgen import core, plan, spec
+from rsqgen.errors import SpecError
+
+pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _cases() -> list[Case]:
+    """One case per example folder, found on disk (examples are added while this suite exists)."""
+    cases = []
+    for spec_path in sorted(EXAMPLES_DIR.glob("*/spec.yaml")):
+        name = spec_path.parent.name
+        try:
+            deployment = plan.build(spec.load_spec(spec_path))
+        except SpecError:  # a broken example: its test renders it and fails with the spec's errors
+            cases.append(Case(name, APPLY))
+            continue
+        cases.append(classify(name, deployment))
+    return cases
+
+
+CASES = _cases()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+
+
+class _FiguresReport:
+    """Prints the figures at the end of the run and writes them as JSON (for the closing note)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.started = time.monotonic()
+        self.examples: dict[str, dict] = {}
+
+    def wall_seconds(self) -> float:
+        ends = [f["_end"] for f in self.examples.values() if "_end" in f]
+        return round((max(ends) if ends else time.monotonic()) - self.started, 1)
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.examples:
+            return
+        doc = {
+            "suite_wall_seconds": self.wall_seconds(),
+            "examples": {k: {n: v for n, v in f.items() if not n.startswith("_")} for k, f in self.examples.items()},
+        }
+        self.path.write_text(json.dumps(doc, indent=2) + "\n")
+        tr = terminalreporter
+        tr.section("deploy figures")
+        for case_id, figures in doc["examples"].items():
+            tr.write_line(f"{case_id}:")
+            for name, value in figures.items():
+                tr.write_line(f"    {name}: {json.dumps(value)}")
+        tr.write_line(f"deploy suite wall time: {doc['suite_wall_seconds']}s (first deploy test's setup to the last one's end)")
+        tr.write_line(f"figures as JSON: {self.path}")
+
+
+@pytest.fixture(scope="session")
+def figures_report(request, tmp_path_factory):
+    report = _FiguresReport(tmp_path_factory.getbasetemp() / "deploy-figures.json")
+    request.config.pluginmanager.register(report, "rsqgen-deploy-figures")
+    return report
+
+
+@pytest.fixture(scope="session")
+def moto_server(figures_report, tmp_path_factory):
+    binary = find_moto_server()
+    if not binary:
+        pytest.fail(
+            "moto_server is required by the deploy tests and was not found (beside the venv's python, or on PATH); "
+            "`make test` installs it",
+            pytrace=False,
+        )
+    server = MotoServer(binary, tmp_path_factory.mktemp("moto") / "moto_server.log")
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def workgroup_stub():
+    stub = WorkgroupStub()
+    stub.start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def moto(moto_server):
+    """The moto server, emptied: each example starts from a fresh account."""
+    moto_server.reset()
+    return moto_server
+
+
+@pytest.fixture
+def workgroups(workgroup_stub):
+    workgroup_stub.reset()
+    return workgroup_stub
+
+
+@pytest.fixture
+def figures(request, figures_report):
+    record = {"outcome": "incomplete", "_start": time.monotonic()}
+    figures_report.examples[request.node.callspec.id] = record
+    yield record
+    record["_end"] = time.monotonic()
+    record["seconds"] = round(record["_end"] - record["_start"], 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps
+
+
+def render_into(spec_path: Path, out: Path) -> plan.Deployment:
+    rendered = core.render_spec(spec_path)
+    core.write(rendered, out)
+    return rendered.deployment
+
+
+def prepare(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: WorkgroupStub) -> tuple[TfRun, plan.Deployment, Path]:
+    """Copy the example (its SQL files too), render it, point it at moto, terraform init."""
+    src = tmp_path / "spec"
+    shutil.copytree(EXAMPLES_DIR / case.example, src)
+    out = tmp_path / "out"
+    d = render_into(src / "spec.yaml", out)
+    (out / OVERRIDE_FILE).write_text(provider_override(moto.url, {"redshiftserverless": workgroups.url}))
+    config_dir = tmp_path / "tf-cli"  # terraform's CLI config lives outside the rendered folder
+    config_dir.mkdir()
+    tf = TfRun(terraform.binary, out, fake_aws_env(terraform.env(config_dir)))
+    tf.init()
+    return tf, d, src
+
+
+def assert_no_changes(tf: TfRun, when: str) -> str:
+    code = tf.plan_exit_code()
+    assert code == 0, f"{when}: terraform plans changes (the configuration is not stable):\n{tf.plan_changes_text()}"
+    return "no changes"
+
+
+def assert_plan_is(plan_: Plan, expected: dict[str, str], when: str) -> None:
+    problems = compare_changes(plan_.changes(), expected)
+    assert not problems, (
+        f"{when}: the plan is not the one the two Deployments imply (if the generated layout changed on purpose, "
+        "update inventory() in tests/deploy/expected.py):\n  " + "\n  ".join(problems)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The test
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_example_against_moto(case: Case, tmp_path, terraform, moto, workgroups, figures):
+    figures["mode"] = case.mode + (f" ({case.note})" if case.note else "")
+    if case.mode == APPLY:
+        apply_edit_destroy(case, tmp_path, terraform, moto, workgroups, figures)
+    else:
+        plan_only(case, tmp_path, terraform, moto, workgroups, figures)
+    figures["outcome"] = "passed"
+
+
+def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: WorkgroupStub, figures: dict) -> None:
+    tf, d, src = prepare(case, tmp_path, terraform, moto, workgroups)
+    out = tf.workdir
+    aws = Aws(moto, d.region)
+    checks = Checks()
+
+    # What the spec references must exist before apply: create it as its owner would have.
+    for user, created in d.operators.users.items():
+        if not created:
+            aws.iam.create_user(UserName=user)
+    refs = {
+        w.arn: workgroups.add(w.key, d.region, d.account_id or aws.account)
+        for w in d.warehouses
+        if w.type == "serverless" and not w.created
+    }
+
+    # 1. Apply: exactly the planned inventory is created, and moto then holds exactly the plan.
+    first = tf.plan("apply.tfplan")
+    assert_plan_is(first, expected_changes(None, d), "first plan")
+    added = tf.apply("apply.tfplan")
+    assert added == first.counts()["create"], f"apply added {added} resources, the plan created {first.counts()['create']}"
+    figures["resources_applied"] = added
+    data = load_spec_data(src / "spec.yaml")
+    verify_deployed(aws, d, spec_sql(data, src), checks, refs)
+    figures["boto3_checks_after_apply"] = checks.count
+
+    # 2. Re-plan: nothing to do.
+    figures["second_plan"] = assert_no_changes(tf, "plan right after apply")
+
+    # 3. Edits, each re-rendered into the same folder, planned, applied and re-planned.
+    override = (out / OVERRIDE_FILE).read_text()
+    figures["edits"] = {}
+    before = d
+    for n, edit in enumerate(spec_edits(data, d), start=1):
+        spec_path = write_spec_data(edit.spec, src / f"edit-{n}-{edit.name}.yaml")
+        after = render_into(spec_path, out)
+        assert (out / OVERRIDE_FILE).read_text() == override, f"{edit.name}: the re-render did not keep {OVERRIDE_FILE}"
+
+        edit_plan = tf.plan(f"edit-{n}.tfplan")
+        expected = expected_changes(before, after)
+        assert expected, f"{edit.what}: the two Deployments do not differ; the edit tests nothing"
+        assert_plan_is(edit_plan, expected, f"edit {edit.what}")
+        untouched = [q.key for q in after.queries if q.key != edit.key]
+        touched = {a: act for a, act in edit_plan.changes().items() if any(belongs_to(a, k) for k in untouched)}
+        assert not touched, f"edit {edit.what} changes resources of untouched queries: {touched}"
+        if edit.name == "add-query":
+            assert set(edit_plan.changes().values()) <= {"create", "update"}, edit_plan.changes()
+            assert all(act == "create" for a, act in edit_plan.changes().items() if belongs_to(a, edit.key))
+
+        tf.apply(f"edit-{n}.tfplan")
+        verify_deployed(aws, after, spec_sql(edit.spec, src), checks, refs)
+        figures["edits"][edit.what] = {
+            **{k: v for k, v in edit_plan.counts().items() if v},
+            "updated": sorted(a for a, act in edit_plan.changes().items() if act == "update"),
+            "then": assert_no_changes(tf, f"plan after applying edit {edit.what}"),
+        }
+        before = after
+
+    # 4. Destroy: everything created is gone (KMS keys wait out their deletion window).
+    destroyed = tf.destroy()
+    managed = len(inventory(before))
+    assert destroyed == managed, f"destroy removed {destroyed} resources, the configuration manages {managed}"
+    verify_destroyed(aws, before, checks)
+    figures["destroy"] = f"{destroyed} destroyed, nothing left"
+    figures["boto3_checks"] = checks.count
+    figures["terraform_seconds"] = _seconds_by_command(tf)
+
+
+def _seconds_by_command(tf: TfRun) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for command, seconds in tf.log:
+        name = command.split()[0]
+        totals[name] = round(totals.get(name, 0.0) + seconds, 1)
+    return totals
+
+
+def plan_only(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: WorkgroupStub, figures: dict) -> None:
+    """Created warehouses: plan against moto (the default-VPC lookups run there) and check the plan."""
+    tf, d, _ = prepare(case, tmp_path, terraform, moto, workgroups)
+    checks = Checks()
+    result = tf.plan("plan.tfplan", allow_errors=True)
+    account = d.account_id or Aws(moto, d.region).account
+
+    clusters = {r["values"]["cluster_identifier"]: r for r in result.planned_of_type("aws_redshift_cluster")}
+    wanted = sorted(w.key for w in d.warehouses if w.created and w.type == "cluster")
+    checks.equal("planned clusters", sorted(clusters), wanted)
+    config = _module_resource_config(result, "redshift_cluster", "aws_redshift_cluster") if wanted else {}
+    for key in wanted:
+        values = clusters[key]["values"]
+        for attribute, value in (("encrypted", True), ("publicly_accessible", False), ("manage_master_password", True)):
+            checks.equal(f"cluster {key}: {attribute}", values.get(attribute), value)
+        checks.equal(f"cluster {key}: master_password in the plan", values.get("master_password"), None)
+        checks.true(f"cluster {key}: no master_password in the configuration", "master_password" not in config, sorted(config))
+    namespaces = result.planned_of_type("aws_redshiftserverless_namespace")
+    ns_config = _module_resource_config(result, "redshift_serverless", "aws_redshiftserverless_namespace") if namespaces else {}
+    for ns in namespaces:
+        checks.equal(f"{ns['address']}: manage_admin_password", ns["values"].get("manage_admin_password"), True)
+        checks.equal(f"{ns['address']}: admin_user_password in the plan", ns["values"].get("admin_user_password"), None)
+        no_password = "admin_user_password" not in ns_config
+        checks.true(f"{ns['address']}: no admin_user_password in the configuration", no_password, sorted(ns_config))
+    for wg in result.planned_of_type("aws_redshiftserverless_workgroup"):
+        checks.equal(f"{wg['address']}: publicly_accessible", wg["values"].get("publicly_accessible"), False)
+
+    # Policies that name nothing created in the same run are known at plan time, and exactly rsqgen's.
+    by_address = {r["address"]: r.get("values", {}) for r in result.planned_resources()}
+    documents = (
+        ("module.schedule_role.aws_iam_role.this", "assume_role_policy", d.role.trust_policy()),
+        ("module.schedule_role.aws_iam_role_policy.this", "policy", d.role.permissions_policy()),
+        ("module.operators.aws_iam_group_policy.this", "policy", d.operators.group_policy()),
+    )
+    for address, attribute, planned in documents:
+        if not _has_ref(planned):
+            value = by_address.get(address, {}).get(attribute)
+            checks.true(f"{address}: {attribute} known at plan time", value is not None)
+            checks.equal(f"{address}: {attribute}", json.loads(value), d.resolve(planned, account))
+
+    counts = result.counts()
+    figures["planned"] = {k: v for k, v in counts.items() if v}
+    figures["plan_checks"] = checks.count
+    figures["plan_errors"] = result.errors
+    errored = result.errored
+    assert not errored, f"terraform plan of {case.example} failed:\n  " + "\n  ".join(result.errors)
+    assert counts["create"] > 0 and counts["create"] == sum(counts.values()), f"a fresh account needs only creates: {counts}"
+
+
+def _has_ref(value) -> bool:
+    if isinstance(value, plan.Ref):
+        return True
+    if isinstance(value, dict):
+        return any(_has_ref(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_ref(v) for v in value)
+    return False
+
+
+def _module_resource_config(plan_: Plan, module: str, rtype: str) -> dict:
+    """The configured arguments (`expressions`) of a resource inside a module call."""
+    call = plan_.doc["configuration"]["root_module"]["module_calls"][module]
+    resource = next(r for r in call["module"]["resources"] if r["type"] == rtype)
+    return resource.get("expressions", {})
