@@ -21,6 +21,18 @@ def md_text(text: str) -> str:
     return re.sub(r"([\\|*_`<>\[\]])", r"\\\1", flat)
 
 
+def md_span(text: str, in_table: bool = False) -> str:
+    """An inline code span holding `text` exactly as shown (backslashes are literal in code spans,
+    so only backticks, line breaks and, in a table, pipes need care)."""
+    flat = _visible(text).replace("\r", " ").replace("\n", " ")
+    if in_table:
+        flat = flat.replace("|", "\\|")
+    longest = max((len(m) for m in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
 def md_value(value: str | Ref) -> str:
     if isinstance(value, Ref):
         return f"`{value.expr}` (known after apply)"

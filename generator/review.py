@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import RsqgenError
-from .markdown import md_code, md_text
+from .markdown import md_code, md_span
 
 IDENTITY_POLICIES = {"aws_iam_role_policy", "aws_iam_group_policy", "aws_iam_user_policy", "aws_iam_policy"}
 RESOURCE_POLICIES = {
@@ -92,7 +92,7 @@ def grants(policy: dict[str, Any] | None) -> set[tuple[str, str, str]]:
 def _fmt_grant(g: tuple[str, str, str]) -> str:
     action, resource, extra = g
     wild = " **(wildcard)**" if "*" in action or resource == "*" and not extra else ""
-    return f"`{md_text(action)}` on `{md_text(resource)}`" + (f" when `{md_text(extra)}`" if extra else "") + wild
+    return f"{md_span(action)} on {md_span(resource)}" + (f" when {md_span(extra)}" if extra else "") + wild
 
 
 def _action(actions: list[str]) -> str:
@@ -133,37 +133,37 @@ def _security(rc: dict[str, Any], kind: str, r: Review) -> None:
         return
     if t == "aws_iam_role":
         if _unknown(rc, "assume_role_policy"):
-            r.security.append(f"`{addr}`: trust policy known only after apply: review the configuration")
+            r.security.append(f"{md_span(addr)}: trust policy known only after apply: review the configuration")
             return
         new = principals(_policy(after.get("assume_role_policy"))) - principals(_policy(before.get("assume_role_policy")))
         if new:
             verb = "trusts" if kind == "add" else "newly trusts"
-            r.security.append(f"`{addr}` {verb}: " + ", ".join(f"`{md_text(p)}`" for p in sorted(new)))
+            r.security.append(f"{md_span(addr)} {verb}: " + ", ".join(md_span(p) for p in sorted(new)))
     elif t in IDENTITY_POLICIES:
         if _unknown(rc, "policy"):
-            r.security.append(f"`{addr}`: policy known only after apply: review the configuration")
+            r.security.append(f"{md_span(addr)}: policy known only after apply: review the configuration")
             return
         added = grants(_policy(after.get("policy"))) - grants(_policy(before.get("policy")))
         if added:
             head = "grants" if kind == "add" else "permissions widened"
-            r.security.append(f"`{addr}` {head}: " + "; ".join(_fmt_grant(g) for g in sorted(added)))
+            r.security.append(f"{md_span(addr)} {head}: " + "; ".join(_fmt_grant(g) for g in sorted(added)))
     elif t in RESOURCE_POLICIES:
         attr = "policy"
         if _unknown(rc, attr):
-            r.security.append(f"`{addr}`: {RESOURCE_POLICIES[t]} known only after apply: review the configuration")
+            r.security.append(f"{md_span(addr)}: {RESOURCE_POLICIES[t]} known only after apply: review the configuration")
             return
         old, new = _policy(before.get(attr)), _policy(after.get(attr))
         if old != new:
             added = grants(new) - grants(old)
             detail = ("; added: " + "; ".join(_fmt_grant(g) for g in sorted(added))) if added else ""
-            r.security.append(f"`{addr}`: {RESOURCE_POLICIES[t]} {'set' if kind == 'add' else 'changed'}{detail}")
+            r.security.append(f"{md_span(addr)}: {RESOURCE_POLICIES[t]} {'set' if kind == 'add' else 'changed'}{detail}")
     elif t in MEMBERSHIPS:
         groups = sorted(set(_as_list(after.get("groups") or after.get("group"))) - set(_as_list(before.get("groups") or before.get("group"))))
         who = after.get("user") or ", ".join(_as_list(after.get("users")))
         if groups:
-            r.security.append(f"`{addr}`: `{md_text(str(who))}` joins group " + ", ".join(f"`{md_text(g)}`" for g in groups))
+            r.security.append(f"{md_span(addr)}: {md_span(str(who))} joins group " + ", ".join(md_span(g) for g in groups))
     elif t == "aws_iam_user" and kind == "add":
-        r.security.append(f"`{addr}`: new IAM user `{md_text(str(after.get('name')))}`")
+        r.security.append(f"{md_span(addr)}: new IAM user {md_span(str(after.get('name')))}")
 
 
 def _sql_of(rc: dict[str, Any], side: str) -> tuple[str, str] | None:
@@ -189,31 +189,33 @@ def _query(rc: dict[str, Any], kind: str, r: Review) -> None:
     t = rc["type"]
     before, after = rc["change"].get("before") or {}, rc["change"].get("after") or {}
     if t in ("aws_cloudwatch_event_rule", "aws_scheduler_schedule") and (before.get("schedule_expression") or after.get("schedule_expression")):
-        name = md_text(str(after.get("name") or before.get("name")))
+        name = md_span(str(after.get("name") or before.get("name")))
         engine = "rule" if t == "aws_cloudwatch_event_rule" else "schedule"
         zone = after.get("schedule_expression_timezone") or before.get("schedule_expression_timezone")
-        zone = f" ({md_text(zone)})" if zone else ""
+        zone = f" ({md_span(zone)})" if zone else ""
         if kind == "add":
             state = "enabled" if after.get("state", "ENABLED") == "ENABLED" else "disabled"
-            r.queries.append(f"`{name}` added ({engine}): `{md_text(after.get('schedule_expression', ''))}`{zone}, {state}")
+            r.queries.append(f"{name} added ({engine}): {md_span(after.get('schedule_expression', ''))}{zone}, {state}")
         elif kind == "destroy":
-            r.queries.append(f"`{name}` removed ({engine})")
+            r.queries.append(f"{name} removed ({engine})")
         else:
             if before.get("schedule_expression") != after.get("schedule_expression"):
                 r.queries.append(
-                    f"`{name}` schedule changed: `{md_text(before.get('schedule_expression', ''))}` → `{md_text(after.get('schedule_expression', ''))}`{zone}"
+                    f"{name} schedule changed: {md_span(before.get('schedule_expression', ''))} → {md_span(after.get('schedule_expression', ''))}{zone}"
                 )
             if before.get("schedule_expression_timezone") != after.get("schedule_expression_timezone") and t == "aws_scheduler_schedule":
-                r.queries.append(f"`{name}` time zone changed: `{before.get('schedule_expression_timezone')}` → `{after.get('schedule_expression_timezone')}`")
+                r.queries.append(
+                    f"{name} time zone changed: {md_span(str(before.get('schedule_expression_timezone')))} → {md_span(str(after.get('schedule_expression_timezone')))}"
+                )
             if before.get("state") != after.get("state"):
-                r.queries.append(f"`{name}` {'enabled' if after.get('state') == 'ENABLED' else 'disabled'}")
+                r.queries.append(f"{name} {'enabled' if after.get('state') == 'ENABLED' else 'disabled'}")
             if kind == "replace":
-                r.queries.append(f"`{name}` is replaced (destroyed and created again)")
+                r.queries.append(f"{name} is replaced (destroyed and created again)")
     old, new = _sql_of(rc, "before"), _sql_of(rc, "after")
     if old and new and old[1] != new[1]:
         diff = "".join(difflib.unified_diff(old[1].splitlines(True), new[1].splitlines(True), "before", "after"))
         r.sql_diffs.append((new[0], diff))
-        r.queries.append(f"`{md_text(new[0])}` SQL changed")
+        r.queries.append(f"{md_span(new[0])} SQL changed")
 
 
 def to_markdown(r: Review) -> str:
@@ -228,8 +230,8 @@ def to_markdown(r: Review) -> str:
     lines += [f"- {q}" for q in r.queries] or ["- no scheduled query changes"]
     lines.append("")
     for name, diff in r.sql_diffs:
-        lines += [f"### SQL of `{md_text(name)}`", "", md_code(diff, "diff"), ""]
+        lines += [f"### SQL of {md_span(name)}", "", md_code(diff, "diff"), ""]
     if r.changes:
         lines += ["## All resource changes", "", "| Action | Address |", "|---|---|"]
-        lines += [f"| {a} | `{md_text(addr)}` |" for a, addr in r.changes]
+        lines += [f"| {a} | {md_span(addr, in_table=True)} |" for a, addr in r.changes]
     return "\n".join(lines).rstrip() + "\n"
