@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from rsqgen.plan import DLQ_ARN, SCHEDULE_KEY_ARN, Deployment, QueryPlan, Ref
+from rsqgen.plan import DLQ_ARN, SCHEDULE_KEY_ARN, Deployment, QueryPlan, Ref, policy_document
 
 
 class Checks:
@@ -132,7 +132,14 @@ def _verify_role(aws: Aws, d: Deployment, expect: Expect, checks: Checks) -> str
         iam.get_role_policy(RoleName=name, PolicyName=d.role.policy_name)["PolicyDocument"],
         expect(d.role.permissions_policy()),
     )
-    checks.equal("schedule role managed policies", iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"], [])
+    # Only when the permissions outgrow the inline policy: customer managed policies, in order.
+    attached = {p["PolicyName"]: p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
+    overflow = {f"{name}-permissions-{n}": statements for n, statements in enumerate(d.role.managed_policies, start=1)}
+    checks.equal("schedule role managed policies", sorted(attached), sorted(overflow))
+    for policy_name, statements in overflow.items():
+        version = iam.get_policy(PolicyArn=attached[policy_name])["Policy"]["DefaultVersionId"]
+        document = iam.get_policy_version(PolicyArn=attached[policy_name], VersionId=version)["PolicyVersion"]["Document"]
+        checks.equal(f"managed policy {policy_name}", document, expect(policy_document(statements)))
     tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]}
     checks.equal("schedule role tags (provider default_tags)", {k: tags.get(k) for k in d.tags}, d.tags)
     return role["Arn"]
@@ -346,6 +353,8 @@ def verify_destroyed(aws: Aws, d: Deployment, checks: Checks) -> None:
     groups = [g["Name"] for g in _pages(aws.scheduler, "list_schedule_groups", "ScheduleGroups") if g["Name"] != "default"]
     checks.equal("schedule groups left", groups, [])
     checks.true(f"role {d.role.name} is gone", _missing(iam.get_role, "NoSuchEntity", RoleName=d.role.name))
+    local = [p["PolicyName"] for p in _pages(iam, "list_policies", "Policies", Scope="Local") if p["PolicyName"].startswith(d.role.name)]
+    checks.equal("customer managed policies left", local, [])
     checks.true(f"group {d.operators.group_name} is gone", _missing(iam.get_group, "NoSuchEntity", GroupName=d.operators.group_name))
     for user, created in d.operators.users.items():
         if created:

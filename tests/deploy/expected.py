@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from rsqgen.plan import Deployment, QueryPlan
+from rsqgen.plan import Deployment, QueryPlan, policy_document
 from rsqgen.yamlsrc import load_yaml_file
 
 APPLY = "apply"
@@ -108,6 +108,11 @@ def inventory(d: Deployment) -> dict[str, Planned]:
         "module.schedule_role.aws_iam_role.this": Planned((role.name,), (_doc(role.trust_policy()),)),
         "module.schedule_role.aws_iam_role_policy.this": Planned((role.name, role.policy_name), (_doc(role.permissions_policy()),)),
     }
+    # Permissions beyond the inline policy's quota: customer managed policies, attached to the role.
+    for n, statements in enumerate(role.managed_policies, start=1):
+        name = f"permissions-{n}"
+        inv[f'module.schedule_role.aws_iam_policy.overflow["{name}"]'] = Planned((role.name, name), (_doc(policy_document(statements)),))
+        inv[f'module.schedule_role.aws_iam_role_policy_attachment.overflow["{name}"]'] = Planned((role.name, name), ())
     for user, create in ops.users.items():
         if create:
             inv[f'module.operators.aws_iam_user.this["{user}"]'] = Planned((user,), ())
