@@ -34,6 +34,7 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     detail: str = ""  # why not run, or a summary such as "41 passed, 3 skipped"
     seconds: float = 0.0
+    passed: list[tuple[str, str]] = field(default_factory=list)  # (check id, resource) that ran and passed
 
 
 @dataclass
@@ -132,7 +133,8 @@ def check_checkov(root: Path) -> CheckResult:
             detail="checkov not found (install it in its own virtual environment and set RSQGEN_CHECKOV, or put it on PATH)",
         )
     proc = subprocess.run(
-        [binary, "-d", str(root), "--framework", "terraform", "-o", "json", "--skip-download", "--quiet", "--compact"],
+        # No --quiet: it drops the passed checks from the report, and they show what checkov evaluated.
+        [binary, "-d", str(root), "--framework", "terraform", "-o", "json", "--skip-download", "--compact"],
         capture_output=True,
         text=True,
         timeout=900,
@@ -145,9 +147,11 @@ def check_checkov(root: Path) -> CheckResult:
     reports = doc if isinstance(doc, list) else [doc]
     findings: list[Finding] = []
     passed = skipped = 0
+    passed_checks: list[tuple[str, str]] = []
     for report in reports:
         summary = report.get("summary", {})
         passed += int(summary.get("passed", 0))
+        passed_checks += [(c["check_id"], c.get("resource", "")) for c in report.get("results", {}).get("passed_checks", [])]
         skipped += int(summary.get("skipped", 0))
         for failed in report.get("results", {}).get("failed_checks", []):
             rel = failed.get("file_path", ".").lstrip("/")
@@ -158,7 +162,11 @@ def check_checkov(root: Path) -> CheckResult:
     if not reports or all(not r.get("summary") for r in reports):
         return CheckResult("checkov", "NOT_RUN", detail="checkov found nothing to check")
     return CheckResult(
-        "checkov", "FAILED" if findings else "PASSED", findings, f"{passed} passed, {len(findings)} failed, {skipped} skipped"
+        "checkov",
+        "FAILED" if findings else "PASSED",
+        findings,
+        f"{passed} passed, {len(findings)} failed, {skipped} skipped",
+        passed=sorted(passed_checks),
     )
 
 

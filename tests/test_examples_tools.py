@@ -33,6 +33,25 @@ def test_checkov_has_no_failures(example, rendered, checkov_bin):
     assert passed >= 20, result.detail  # checkov really evaluated the resources
 
 
+@pytest.mark.checkov
+def test_checkov_really_reads_the_policies(rendered, checkov_bin):
+    """checkov passes what it cannot evaluate silently: make sure it evaluated the role's trust
+    and permission policies, the operators' policy and the topic policy (a literal account id:
+    checkov cannot see through the aws_caller_identity data source)."""
+    passed = set(checks.check_checkov(rendered["existing-cluster"]).passed)
+    for check, resource in [
+        ("CKV_AWS_61", "module.schedule_role.aws_iam_role.this"),
+        ("CKV_AWS_60", "module.schedule_role.aws_iam_role.this"),
+        ("CKV_AWS_290", "module.schedule_role.aws_iam_role_policy.this"),
+        ("CKV_AWS_355", "module.schedule_role.aws_iam_role_policy.this"),
+        ("CKV_AWS_287", "module.schedule_role.aws_iam_role_policy.this"),
+        ("CKV_AWS_288", "module.schedule_role.aws_iam_role_policy.this"),
+        ("CKV_AWS_290", "module.operators.aws_iam_group_policy.this"),
+        ("CKV_AWS_385", 'module.notifications["oncall"].aws_sns_topic_policy.this[0]'),
+    ]:
+        assert (check, resource) in passed, f"checkov did not evaluate {check} on {resource}"
+
+
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_every_checkov_skip_has_a_reason(example, rendered):
     skips = checks.checkov_skips(rendered[example])

@@ -19,13 +19,26 @@ locals {
     )
   }
 
-  # Inline policy first, then each managed policy: the same statement shape for all.
-  policies = merge(
-    { (var.policy_name) = var.statements },
-    { for suffix, statements in var.managed_policies : "${var.name}-${suffix}" => statements },
-  )
-  documents = {
-    for name, statements in local.policies : name => {
+  # The inline policy is its own local, written out, so that checkov can evaluate it.
+  permissions_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      for s in var.statements : merge(
+        {
+          Sid      = s.sid
+          Effect   = "Allow"
+          Action   = s.actions
+          Resource = s.resources
+        },
+        length(s.conditions) == 0 ? {} : {
+          Condition = s.conditions
+        },
+      )
+    ]
+  }
+
+  overflow_policies = {
+    for suffix, statements in var.managed_policies : suffix => {
       Version = "2012-10-17"
       Statement = [
         for s in statements : merge(
@@ -56,7 +69,7 @@ resource "aws_iam_role" "this" {
 resource "aws_iam_role_policy" "this" {
   name   = var.policy_name
   role   = aws_iam_role.this.id
-  policy = jsonencode(local.documents[var.policy_name])
+  policy = jsonencode(local.permissions_policy)
 }
 
 # Only when the permissions outgrow the inline policy quota (rsqgen splits them at render time).
@@ -65,7 +78,7 @@ resource "aws_iam_policy" "overflow" {
 
   name        = "${var.name}-${each.key}"
   description = "Scheduled query permissions of ${var.name} beyond its inline policy"
-  policy      = jsonencode(local.documents["${var.name}-${each.key}"])
+  policy      = jsonencode(local.overflow_policies[each.key])
   tags        = var.tags
 }
 
