@@ -18,7 +18,7 @@ output "permissions_policy" {
   value       = aws_iam_role_policy.this.policy
 }
 
-output "managed_policy_arns" {
+output "overflow_policy_arns" {
   description = "ARNs of the managed policies holding permissions beyond the inline policy (usually none)."
   value       = [for p in aws_iam_policy.overflow : p.arn]
 }
