@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,18 +69,23 @@ def check_hcl_parse(root: Path) -> CheckResult:
     return CheckResult("hcl2-parse", "FAILED" if findings else "PASSED", findings, f"{len(files)} files")
 
 
-def check_terraform(root: Path, *, plan: bool = False) -> list[CheckResult]:
-    """terraform fmt -check, then init + validate in a scratch copy (the user's folder stays clean)."""
+def check_terraform(root: Path) -> list[CheckResult]:
+    """terraform fmt -check, then init + validate in a scratch copy (the user's folder stays clean).
+    Each result carries its own time: fmt, and init + validate."""
     tf = find_terraform()
     names = ["terraform-fmt", "terraform-validate"]
     if tf is None:
         why = "terraform not found (set RSQGEN_TERRAFORM or put terraform on PATH)"
         return [CheckResult(n, "NOT_RUN", detail=why) for n in names]
     work = scratch_copy(root)
+    results: list[CheckResult] = []
+    start = time.perf_counter()
+    fmt_seconds = 0.0
     try:
         env = tf.env(work.parent)
-        results = []
         fmt = tf.run(["fmt", "-check", "-recursive", "-list=true", "-no-color"], work, env)
+        fmt_seconds = time.perf_counter() - start
+        start = time.perf_counter()
         unformatted = [line.strip() for line in fmt.stdout.splitlines() if line.strip()]
         if fmt.returncode != 0 and not unformatted:
             results.append(CheckResult("terraform-fmt", "FAILED", [Finding(".", 1, fmt.stderr.strip() or "terraform fmt failed")]))
@@ -116,6 +122,8 @@ def check_terraform(root: Path, *, plan: bool = False) -> list[CheckResult]:
         return results
     finally:
         shutil.rmtree(work.parent, ignore_errors=True)
+        for r in results:
+            r.seconds = fmt_seconds if r.name == "terraform-fmt" else time.perf_counter() - start
 
 
 def _last_error(stderr: str) -> str:
@@ -195,8 +203,6 @@ def check_skip_reasons(root: Path) -> CheckResult:
 
 
 def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True) -> Report:
-    import time
-
     results: list[CheckResult] = []
 
     def timed(fn, *args) -> list[CheckResult]:
@@ -204,7 +210,7 @@ def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True) ->
         out = fn(*args)
         out = out if isinstance(out, list) else [out]
         for r in out:
-            r.seconds = (time.perf_counter() - start) / len(out)
+            r.seconds = r.seconds or time.perf_counter() - start  # a check may time its own steps
         return out
 
     results += timed(check_hcl_parse, root)
