@@ -54,12 +54,9 @@ STATEMENT_OWNER_CONDITION = {
 # Limits (botocore service models unless noted).
 RULE_NAME_MAX = 64
 IAM_ROLE_NAME_MAX = 64
-IAM_USER_NAME_MAX = 64
 IAM_GROUP_NAME_MAX = 128
-IAM_POLICY_NAME_MAX = 128
 SQL_MAX = 100_000
 RULE_DESCRIPTION_MAX = 512
-TARGETS_PER_RULE = 5
 BATCH_SQL_MAX = 40
 
 
@@ -90,6 +87,3 @@ class Arns:
 
     def events_rule(self, name: str) -> str:
         return self._arn("events", f"rule/{name}")
-
-    def sns_topic(self, name: str) -> str:
-        return self._arn("sns", name)

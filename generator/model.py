@@ -16,7 +16,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from pydantic_core import PydanticCustomError
 from typing_extensions import Annotated
 
-from .aws import REGIONS
+from . import quotas
+from .aws import REGIONS, RULE_DESCRIPTION_MAX
 
 
 def _fail(message: str, allowed: str) -> PydanticCustomError:
@@ -173,7 +174,7 @@ class Query(_Model):
     scheduler: Literal["rule", "scheduler"] = "rule"
     timezone: str | None = Field(None, description="IANA time zone; only with scheduler: scheduler.")
     enabled: bool = True
-    description: str | None = Field(None, max_length=512, description="Shown in the console.")
+    description: str | None = Field(None, max_length=RULE_DESCRIPTION_MAX, description="Shown in the console.")
     notify: Notify | None = None
     retry: Retry | None = Field(None, description="Retry policy of the invocation (both backends).")
     dead_letter_queue: bool | None = Field(
@@ -190,9 +191,15 @@ class Query(_Model):
 class Quotas(_Model):
     """Account quotas that differ from AWS's defaults (after an increase)."""
 
-    trust_policy_size: int = Field(2048, ge=2048, le=4096, description="IAM role trust policy size (default 2,048, at most 4,096).")
-    managed_policies_per_role: int = Field(10, ge=1, le=20, description="Managed policies attached to a role (default 10, at most 20).")
-    rules_per_bus: int = Field(300, ge=1, description="EventBridge rules per event bus (default 300).")
+    trust_policy_size: int = Field(
+        quotas.TRUST_POLICY_DEFAULT, ge=quotas.TRUST_POLICY_DEFAULT, le=quotas.TRUST_POLICY_MAX,
+        description="IAM role trust policy size (default 2,048, at most 4,096).",
+    )
+    managed_policies_per_role: int = Field(
+        quotas.MANAGED_POLICIES_PER_ROLE_DEFAULT, ge=1, le=quotas.MANAGED_POLICIES_PER_ROLE_MAX,
+        description="Managed policies attached to a role (default 10, at most 20).",
+    )
+    rules_per_bus: int = Field(quotas.RULES_PER_BUS_DEFAULT, ge=1, description="EventBridge rules per event bus (default 300).")
 
 
 class Spec(_Model):

@@ -53,12 +53,6 @@ def policy_chars(document: dict[str, Any]) -> int:
     return len(json.dumps(_sized(document), separators=(",", ":"), ensure_ascii=False))
 
 
-def _doc(statements) -> dict[str, Any]:
-    from .plan import policy_document
-
-    return policy_document(tuple(statements))
-
-
 _EMPTY = len('{"Version":"2012-10-17","Statement":[]}')
 
 

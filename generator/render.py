@@ -61,7 +61,6 @@ def _environment():
     env.filters["hcl"] = hcl.value
     env.filters["hcl_text"] = hcl.text
     env.filters["hcl_string"] = hcl.string
-    env.filters["hcl_key"] = hcl.key
     env.filters.update(markdown.FILTERS)
     return env
 
@@ -72,7 +71,6 @@ def render(d: Deployment) -> dict[str, bytes]:
         "d": d,
         "version": __version__,
         "modules": modules_used(d),
-        "account_expr": "local.account_id",
         "diagram": diagram.to_mermaid(diagram.build(d)),
     }
     files: dict[str, bytes] = {}

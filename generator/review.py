@@ -126,33 +126,38 @@ def _unknown(rc: dict[str, Any], attr: str) -> bool:
     return bool(unknown.get(attr))
 
 
+def _policy_attribute(t: str) -> tuple[str, str] | None:
+    """(attribute, what to call it) of a resource type that carries a policy document."""
+    if t == "aws_iam_role":
+        return "assume_role_policy", "trust policy"
+    if t in IDENTITY_POLICIES:
+        return "policy", "policy"
+    if t in RESOURCE_POLICIES:
+        return "policy", RESOURCE_POLICIES[t]
+    return None
+
+
 def _security(rc: dict[str, Any], kind: str, r: Review) -> None:
     t, addr = rc["type"], rc["address"]
     before, after = rc["change"].get("before") or {}, rc["change"].get("after") or {}
     if kind == "destroy":
         return
+    policy = _policy_attribute(t)
+    if policy and _unknown(rc, policy[0]):
+        r.security.append(f"{md_span(addr)}: {policy[1]} known only after apply: review the configuration")
+        return
     if t == "aws_iam_role":
-        if _unknown(rc, "assume_role_policy"):
-            r.security.append(f"{md_span(addr)}: trust policy known only after apply: review the configuration")
-            return
         new = principals(_policy(after.get("assume_role_policy"))) - principals(_policy(before.get("assume_role_policy")))
         if new:
             verb = "trusts" if kind == "add" else "newly trusts"
             r.security.append(f"{md_span(addr)} {verb}: " + ", ".join(md_span(p) for p in sorted(new)))
     elif t in IDENTITY_POLICIES:
-        if _unknown(rc, "policy"):
-            r.security.append(f"{md_span(addr)}: policy known only after apply: review the configuration")
-            return
         added = grants(_policy(after.get("policy"))) - grants(_policy(before.get("policy")))
         if added:
             head = "grants" if kind == "add" else "permissions widened"
             r.security.append(f"{md_span(addr)} {head}: " + "; ".join(_fmt_grant(g) for g in sorted(added)))
     elif t in RESOURCE_POLICIES:
-        attr = "policy"
-        if _unknown(rc, attr):
-            r.security.append(f"{md_span(addr)}: {RESOURCE_POLICIES[t]} known only after apply: review the configuration")
-            return
-        old, new = _policy(before.get(attr)), _policy(after.get(attr))
+        old, new = _policy(before.get("policy")), _policy(after.get("policy"))
         if old != new:
             added = grants(new) - grants(old)
             detail = ("; added: " + "; ".join(_fmt_grant(g) for g in sorted(added))) if added else ""

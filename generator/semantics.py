@@ -126,12 +126,10 @@ def _check_operators(spec: Spec, issues: _Issues) -> None:
             issues.at(path, f"operator {op.user or op.role!r} is listed twice (IAM compares names case-insensitively)", f"keep one entry (first is operators[{seen[ident]}])")
         else:
             seen[ident] = i
-        if op.role is not None:
-            account = op.role.split(":")[4]
+        if op.role is not None:  # another account's role is fine: the trust policy names it exactly
             partition = op.role.split(":")[1]
             if partition != aws.partition_for(spec.region):
                 issues.at(path + ("role",), f"the role is in partition {partition!r}, the spec's region in {aws.partition_for(spec.region)!r}", "use a role from the same partition")
-            del account  # cross-account operator roles are allowed: the trust policy names them exactly
 
 
 def _check_notifications(spec: Spec, issues: _Issues) -> None:
