@@ -30,8 +30,9 @@ sys.path.insert(0, str(HERE))
 
 import specgen  # noqa: E402
 
-from rsqgen import plan, spec  # noqa: E402
-from rsqgen.tools import find_terraform  # noqa: E402
+from rsqgen import deploy, spec  # noqa: E402
+from rsqgen.tools.external import find_terraform  # noqa: E402
+from rsqgen.values import Ref, policy_document, resolve  # noqa: E402
 
 BIN = Path(sys.executable).parent
 FAKE_PROVIDER = """provider "aws" {
@@ -69,17 +70,17 @@ def help_startup(runs: int = 7) -> float:
     return statistics.median(times)
 
 
-def baseline_json(d: plan.Deployment, account: str) -> dict:
+def baseline_json(d: deploy.Deployment, account: str) -> dict:
     """The Deployment as plain data for bench/baseline/main.tf."""
     def r(value):
         """Resolved for plain JSON: the account filled in, apply-time references as fixed ARNs."""
-        if isinstance(value, plan.Ref):
+        if isinstance(value, Ref):
             return f"arn:aws:kms:{d.region}:{account}:key/00000000-0000-0000-0000-000000000000"
         if isinstance(value, list | tuple):
             return [r(v) for v in value]
         if isinstance(value, dict):
             return {k: r(v) for k, v in value.items()}
-        return d.resolve(value, account)
+        return resolve(value, account)
 
     root = f"arn:aws:iam::{account}:root"
     key_policy = {"Version": "2012-10-17", "Statement": [{"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"}]}
@@ -105,7 +106,7 @@ def baseline_json(d: plan.Deployment, account: str) -> dict:
             "name": d.role.name,
             "trust": r(d.role.trust_policy()),
             "permissions": r(d.role.permissions_policy()),
-            "managed": {f"permissions-{i}": r(plan.policy_document(p)) for i, p in enumerate(d.role.managed_policies, 1)},
+            "managed": {f"permissions-{i}": r(policy_document(p)) for i, p in enumerate(d.role.managed_policies, 1)},
         },
         "operators": {
             "group": d.operators.group_name,
@@ -176,7 +177,7 @@ def main() -> None:
             out = work / f"out-{n}"
             seconds, peak = render_peak(spec_path, out)
             row = {"queries": n, "render_s": round(seconds, 3), "render_peak_mb": round(peak, 1)}
-            d = plan.build(spec.load_spec(spec_path))
+            d = deploy.decide(spec.load_spec(spec_path))
             row["warnings"] = len(d.warnings)
             if tf and n in tf_sizes:
                 env = tf.prepare(out)

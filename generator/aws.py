@@ -1,14 +1,16 @@
 """AWS facts rsqgen relies on: regions, partitions, ARN formats, service principals and limits.
 
-Sources are in ../shared/reference/aws-facts.md (botocore service models, provider schema, AWS docs).
+The one home of each fact; tests hold the hand-written modules' copies (allow-lists, provider
+constraint) equal to these. Sources are in ../shared/reference/aws-facts.md (botocore service
+models, provider schema, AWS docs). Imports nothing of rsqgen's.
 """
 
 from __future__ import annotations
 
-# The account id placeholder used in ARNs when the spec does not give `account_id`. The renderer
-# turns it into `${local.account_id}` (looked up with aws_caller_identity). YAML cannot carry a NUL
-# character, so no user string can contain it.
-ACCOUNT = "\x00account\x00"
+# The hashicorp/aws versions every generated module accepts: 5.46 brought aws_redshift_logging and
+# a rule's `state`; nothing used is removed in 6.x.
+PROVIDER_CONSTRAINT = ">= 5.46, < 7"
+TERRAFORM_CONSTRAINT = ">= 1.5"
 
 REGIONS: frozenset[str] = frozenset(
     {
@@ -39,14 +41,25 @@ CONSOLE_TRUSTED_SERVICES = (
 )
 SCHEDULER_SERVICE = "scheduler.amazonaws.com"
 
-# Data API actions that have no resource type: IAM accepts only "*" for them. AWS's own
-# AmazonRedshiftDataFullAccess limits them to the caller's statements with this condition.
+# Data API actions that have no resource type in the Service Authorization Reference: IAM accepts
+# only "*" for them. The schedule-role module allows Resource "*" for exactly these.
+DATA_API_ACTIONS_WITHOUT_RESOURCE_TYPE = (
+    "redshift-data:CancelStatement",
+    "redshift-data:DescribeStatement",
+    "redshift-data:GetStatementResult",
+    "redshift-data:GetStatementResultV2",
+    "redshift-data:ListStatements",
+)
+# Those the schedule role is granted, limited to its own statements by this condition.
 DATA_API_UNSCOPED_ACTIONS = (
     "redshift-data:CancelStatement",
     "redshift-data:DescribeStatement",
     "redshift-data:GetStatementResult",
     "redshift-data:ListStatements",
 )
+# The states in which a Data API statement ends (its "Redshift Data Statement Status Change" event).
+STATEMENT_END_STATES = ("ABORTED", "FAILED", "FINISHED")
+
 STATEMENT_OWNER_CONDITION = {
     "StringEquals": {"redshift-data:statement-owner-iam-userid": ["${aws:userid}"]}
 }
@@ -58,6 +71,17 @@ IAM_GROUP_NAME_MAX = 128
 SQL_MAX = 100_000
 RULE_DESCRIPTION_MAX = 512
 BATCH_SQL_MAX = 40
+
+# Quotas (the IAM and EventBridge quota pages). IAM counts policy size in characters without
+# whitespace; the trust policy and managed-policies-per-role quotas can be raised.
+INLINE_ROLE_POLICY_MAX = 10_240
+MANAGED_POLICY_MAX = 6_144
+TRUST_POLICY_DEFAULT = 2_048
+TRUST_POLICY_MAX = 4_096
+MANAGED_POLICIES_PER_ROLE_DEFAULT = 10
+MANAGED_POLICIES_PER_ROLE_MAX = 20
+RULES_PER_BUS_DEFAULT = 300
+TARGETS_PER_RULE = 5
 
 
 class Arns:

@@ -1,16 +1,56 @@
-"""The one way through: spec -> validated model -> plan -> rendered files -> atomic write.
+"""The one way through: spec -> validated model -> decided Deployment -> rendered files -> atomic
+write -> checks. The CLI calls these functions and nothing else; tests and scripts call them too.
 
-The CLI calls these functions and nothing else; tests call them too.
+Each function raises an `RsqgenError` (which carries its exit code and location) for anything the
+user can fix; the CLI prints it and exits in one place.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
-from .plan import Deployment
+from . import deploy, render, spec, writer
+from .deploy import Deployment
+from .errors import InputError
+from .render import diagram as diagrams
+from .spec import LoadedSpec
+from .spec.schema import schema_json
+from .tools import checks
+from .tools import explain as explaining
+from .tools import review as reviewing
+from .values import parse_rfc3339
+
+__all__ = [
+    "InputError",
+    "Loaded",
+    "Rendered",
+    "check_current",
+    "default_out",
+    "diagram",
+    "explain",
+    "load",
+    "render_spec",
+    "review",
+    "review_markdown",
+    "schema",
+    "validate",
+    "write",
+]
+
+DIAGRAM_FORMATS = ("mermaid", "dot", "svg", "png")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    spec: LoadedSpec
+    deployment: Deployment
 
 
 @dataclass(frozen=True)
@@ -20,7 +60,7 @@ class Rendered:
 
 
 @contextlib.contextmanager
-def _gc_paused():
+def _gc_paused() -> Iterator[None]:
     """The pipeline builds many small objects and no garbage cycles worth collecting; the cyclic
     collector's full passes grow with the heap and made 5,000 queries 7x slower than 1,000."""
     was_enabled = gc.isenabled()
@@ -32,17 +72,83 @@ def _gc_paused():
             gc.enable()
 
 
-def render_spec(spec_path: str | Path, display_name: str | None = None) -> Rendered:
-    """Load, validate, plan and render a spec, in memory. Raises SpecError on a bad spec."""
-    from . import plan, render, spec
-
+def load(spec_path: str | Path, display_name: str | None = None) -> Loaded:
+    """Load, validate and decide a spec. Raises SpecError on a bad spec."""
     with _gc_paused():
         loaded = spec.load_spec(spec_path, display_name)
-        deployment = plan.build(loaded)
+        return Loaded(loaded, deploy.decide(loaded))
+
+
+def render_spec(spec_path: str | Path, display_name: str | None = None) -> Rendered:
+    """Load, validate, decide and render a spec, in memory. Raises SpecError on a bad spec."""
+    with _gc_paused():
+        deployment = load(spec_path, display_name).deployment
         return Rendered(deployment, render.render(deployment))
 
 
-def write(rendered: Rendered, out_dir: str | Path, *, force: bool = False):
-    from .writer import write_tree
+def default_out(rendered: Rendered) -> Path:
+    return Path("terraform") / rendered.deployment.name
 
-    return write_tree(Path(out_dir), rendered.files, force=force)
+
+def write(rendered: Rendered, out_dir: str | Path, *, force: bool = False) -> writer.WriteResult:
+    return writer.write_tree(Path(out_dir), rendered.files, force=force)
+
+
+def check_current(rendered: Rendered, out_dir: str | Path) -> str:
+    """A unified diff from `out_dir` to what `rendered` would write; "" when it is current."""
+    return writer.diff_tree(Path(out_dir), rendered.files)
+
+
+def validate(target: str | Path, *, terraform: bool = True, checkov: bool = True) -> checks.Report:
+    """Every check on a rendered folder, or on a spec rendered into a scratch folder first."""
+    target = Path(target)
+    if target.is_dir():
+        return checks.validate_dir(target, terraform=terraform, checkov=checkov)
+    if not target.is_file():
+        raise InputError(f"{target} is neither a folder nor a spec file")
+    rendered = render_spec(target, display_name=str(target))
+    scratch = Path(tempfile.mkdtemp(prefix="rsqgen-validate-"))
+    try:
+        root = scratch / rendered.deployment.name
+        write(rendered, root)
+        return checks.validate_dir(root, terraform=terraform, checkov=checkov)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def explain(spec_path: str | Path, now: str | None = None) -> str:
+    """The spec in plain language; next runs counted from `now` (RFC 3339) or the clock."""
+    start = datetime.now(timezone.utc)
+    if now is not None:
+        parsed = parse_rfc3339(now)
+        if parsed is None:
+            raise InputError(f"--now {now!r} is not an RFC 3339 time, or has no time zone; e.g. 2026-11-28T09:00:00Z")
+        start = parsed
+    loaded = load(spec_path, display_name=str(spec_path))
+    schedules = {k: r.schedule for k, r in loaded.spec.queries.items()}
+    return explaining.explain(loaded.deployment, schedules, start)
+
+
+def diagram(spec_path: str | Path, fmt: str = "mermaid") -> bytes:
+    """The trust and data-flow picture: Mermaid or DOT text, or SVG/PNG through Graphviz."""
+    if fmt not in DIAGRAM_FORMATS:
+        raise InputError(f"--format {fmt!r} is not one of {', '.join(DIAGRAM_FORMATS)}")
+    graph = diagrams.build(load(spec_path, display_name=str(spec_path)).deployment)
+    if fmt == "mermaid":
+        return diagrams.to_mermaid(graph).encode()
+    if fmt == "dot":
+        return diagrams.to_dot(graph).encode()
+    return diagrams.render_image(diagrams.to_dot(graph), fmt)
+
+
+def review(plan_text: str, source: str) -> reviewing.Review:
+    """What a Terraform plan (`terraform show -json`) changes, security-relevant changes first."""
+    return reviewing.review(reviewing.load_plan(plan_text, source))
+
+
+def review_markdown(result: reviewing.Review) -> str:
+    return reviewing.to_markdown(result)
+
+
+def schema() -> str:
+    return schema_json()

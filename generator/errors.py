@@ -1,9 +1,12 @@
-"""One error hierarchy for rsqgen; the CLI maps each class to an exit code in one place."""
+"""One error hierarchy for rsqgen. Each error carries its exit code and, where it has one, the
+location it is about; the CLI prints and maps them in one place. Imports nothing of rsqgen's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+
+__all__ = ["ExitCode", "InputError", "Location", "OutputError", "RsqgenError", "SpecError", "SpecIssue", "ToolError"]
 
 
 class ExitCode(IntEnum):
@@ -11,12 +14,7 @@ class ExitCode(IntEnum):
     FINDINGS = 1  # validate found problems, or render --check found a difference
     BAD_INPUT = 2  # the spec, a path or an argument is wrong; nothing was written
     INCOMPLETE = 3  # a check could not run (its tool is missing); nothing is claimed as passed
-
-
-class RsqgenError(Exception):
-    """Base class. Its message is shown to the user as it is."""
-
-    exit_code: ExitCode = ExitCode.BAD_INPUT
+    INTERNAL = 70  # a bug in rsqgen (EX_SOFTWARE)
 
 
 @dataclass(frozen=True, order=True)
@@ -27,6 +25,36 @@ class Location:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
+
+
+class RsqgenError(Exception):
+    """Base class. `lines()` is what the user is shown, one message per line."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def lines(self) -> list[str]:
+        if self.location is not None:
+            return [f"{self.location}: {self.message}"]
+        return [f"error: {self.message}"]
+
+
+class InputError(RsqgenError):
+    """An argument or input file (not a spec) is wrong."""
+
+
+class OutputError(RsqgenError):
+    """The output folder cannot be written safely (not ours, not writable, ...)."""
+
+
+class ToolError(RsqgenError):
+    """An external tool (terraform, checkov, dot) is missing or failed in a way that is not a finding."""
+
+    exit_code = ExitCode.INCOMPLETE
 
 
 @dataclass(frozen=True)
@@ -53,17 +81,11 @@ class SpecError(RsqgenError):
 
     def __post_init__(self) -> None:
         self.issues = sorted(self.issues, key=lambda i: (i.location, i.path, i.message))
-        super().__init__(str(self))
+        first = self.issues[0].location if self.issues else None
+        RsqgenError.__init__(self, "\n".join(str(i) for i in self.issues), first)
 
     def __str__(self) -> str:
-        return "\n".join(str(i) for i in self.issues)
+        return self.message
 
-
-class OutputError(RsqgenError):
-    """The output folder cannot be written safely (not ours, not writable, ...)."""
-
-
-class ToolError(RsqgenError):
-    """An external tool (terraform, checkov) failed in a way that is not a finding."""
-
-    exit_code = ExitCode.INCOMPLETE
+    def lines(self) -> list[str]:
+        return [str(i) for i in self.issues] or ["error: the spec was rejected"]

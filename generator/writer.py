@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import difflib
 import errno
 import fnmatch
 import hashlib
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutputError
+
+__all__ = ["MANIFEST", "WriteResult", "assess", "diff_tree", "manifest_bytes", "read_manifest", "write_tree"]
 
 MANIFEST = ".rsqgen-manifest.json"
 
@@ -96,8 +99,8 @@ def _existing_files(out: Path) -> list[str]:
     return found
 
 
-def plan_write(out: Path, files: dict[str, bytes], *, force: bool) -> tuple[list[str], list[str]]:
-    """Decide what a write would remove and keep; raise OutputError when it is not safe."""
+def assess(out: Path, files: dict[str, bytes], *, force: bool) -> tuple[list[str], list[str]]:
+    """(files a write would remove, files it would keep); raise OutputError when writing is not safe."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder")
     if not out.exists():
@@ -165,7 +168,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def write_tree(out: Path, files: dict[str, bytes], *, force: bool = False) -> WriteResult:
     out = Path(out)
-    removed, keep = plan_write(out, files, force=force)
+    removed, keep = assess(out, files, force=force)
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.rsqgen-new-", dir=parent))
@@ -214,8 +217,6 @@ def diff_tree(out: Path, files: dict[str, bytes]) -> str:
     Compares every file the render would write, the manifest, and the files of the previous
     render that it would remove; Terraform's working files and foreign files are not rsqgen's.
     """
-    import difflib
-
     out = Path(out)
     wanted = dict(files)
     wanted[MANIFEST] = manifest_bytes(files)

@@ -13,8 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from conftest import EXAMPLES, EXAMPLES_DIR, GOLDEN_DIR  # noqa: E402
-
+from helpers import EXAMPLES, EXAMPLES_DIR, GOLDEN_DIR  # noqa: E402
 from rsqgen import core  # noqa: E402
 from rsqgen.writer import MANIFEST, manifest_bytes  # noqa: E402
 

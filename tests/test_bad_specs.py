@@ -8,11 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from rsqgen import spec
 from rsqgen.cli import app
 from rsqgen.errors import SpecError
+from typer.testing import CliRunner
 
 CORPUS = Path(__file__).resolve().parent / "bad_specs"
 CASES = sorted(CORPUS.glob("*.yaml"))
@@ -76,7 +75,7 @@ def test_sql_over_the_limit_is_rejected(tmp_path):
 
 
 def test_tag_that_looks_like_a_password_is_rejected(write_spec):
-    from conftest import MINIMAL
+    from helpers import MINIMAL
 
     with pytest.raises(SpecError, match="a spec never holds a password or secret value"):
         spec.load_spec(write_spec(MINIMAL + "tags:\n  db_password: hunter2\n"))

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import EXAMPLES_DIR, MINIMAL
+from helpers import EXAMPLES_DIR, MINIMAL
 
 
 def rsqgen(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:

@@ -4,9 +4,8 @@ validate against the hashicorp/aws provider, checkov with 0 failures and reasone
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLES
-
-from rsqgen import checks
+from helpers import EXAMPLES
+from rsqgen.tools import checks
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 
 import pytest
-from conftest import EXAMPLES, EXAMPLES_DIR, GOLDEN_DIR
+from helpers import EXAMPLES, EXAMPLES_DIR, GOLDEN_DIR
 from refresh_golden import golden_files
 
 from rsqgen import core

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hcl2
 import pytest
-
-from rsqgen import aws, hcl
-from rsqgen.plan import Ref
+from rsqgen.render import hcl
+from rsqgen.values import ACCOUNT, Ref
 
 
 def read_back(expr: str) -> str:
@@ -35,7 +34,7 @@ def test_string_escaping(value, expected):
 
 
 def test_account_placeholder_is_the_only_interpolation():
-    assert hcl.string(f"arn:aws:iam::{aws.ACCOUNT}:user/${{x}}") == '"arn:aws:iam::${local.account_id}:user/$${x}"'
+    assert hcl.string(f"arn:aws:iam::{ACCOUNT}:user/${{x}}") == '"arn:aws:iam::${local.account_id}:user/$${x}"'
 
 
 def test_sql_heredoc_only_when_exact():

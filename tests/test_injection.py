@@ -10,12 +10,12 @@ import json
 import hcl2
 import pytest
 import yaml
-from conftest import MINIMAL
-from hcl_decode import decode
+from helpers import MINIMAL
+from helpers.hcl_decode import decode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from rsqgen import core, hcl
+from rsqgen import core
+from rsqgen.render import hcl
 
 HOSTILE = [
     "SELECT '${var.secret}' AS x;",
@@ -88,7 +88,7 @@ def test_terraform_sees_hostile_strings_exactly(terraform, tmp_path):
 @pytest.mark.terraform
 def test_rendered_spec_with_hostile_sql_validates(terraform, tmp_path, write_spec):
     """Hostile SQL in a real spec: the output still parses, formats and validates."""
-    from rsqgen import checks
+    from rsqgen.tools import checks
 
     doc = yaml.safe_load(MINIMAL)
     doc["queries"] = {

@@ -4,11 +4,12 @@ clear errors where they cannot, a warning past the rules-per-bus quota."""
 from __future__ import annotations
 
 import pytest
-from conftest import MINIMAL
-
-from rsqgen import checks, core, quotas
+from helpers import MINIMAL
+from rsqgen import aws, core, deploy, spec
+from rsqgen.deploy import quotas
 from rsqgen.errors import SpecError
-from rsqgen.plan import policy_document
+from rsqgen.tools import checks
+from rsqgen.values import policy_document
 
 
 def many_queries(n: int, users: int, databases: int = 1, extra: str = "") -> str:
@@ -25,13 +26,13 @@ def resources(statements) -> set:
     return {(a, r) for s in statements for a in s.actions for r in s.resources}
 
 
-def test_small_specs_keep_one_inline_policy(deploy):
-    d = deploy(MINIMAL)
+def test_small_specs_keep_one_inline_policy(decided):
+    d = decided(MINIMAL)
     assert d.role.managed_policies == ()
 
 
-def test_overflow_goes_to_managed_policies_without_losing_a_grant(deploy):
-    d = deploy(many_queries(300, users=300))
+def test_overflow_goes_to_managed_policies_without_losing_a_grant(decided):
+    d = decided(many_queries(300, users=300))
     role = d.role
     assert role.managed_policies, "300 database users do not fit a 10,240-character inline policy"
     assert quotas.policy_chars(role.permissions_policy()) <= quotas.INLINE_ROLE_POLICY_MAX
@@ -46,44 +47,40 @@ def test_overflow_goes_to_managed_policies_without_losing_a_grant(deploy):
 
 
 def test_too_many_grants_is_an_error_that_says_what_to_do(write_spec):
-    from rsqgen import spec, plan
-
     with pytest.raises(SpecError) as exc:
-        plan.build(spec.load_spec(write_spec(many_queries(1200, users=1200))))
+        deploy.decide(spec.load_spec(write_spec(many_queries(1200, users=1200))))
     (issue,) = exc.value.issues
     assert issue.path == "queries" and issue.location.line == 9
     assert "a role may have 10 attached" in issue.message
     assert "fewer distinct database users" in issue.allowed
 
 
-def test_quota_increase_is_honoured(deploy):
-    d = deploy(many_queries(1200, users=1200, extra="quotas:\n  managed_policies_per_role: 20\n"))
+def test_quota_increase_is_honoured(decided):
+    d = decided(many_queries(1200, users=1200, extra="quotas:\n  managed_policies_per_role: 20\n"))
     assert 10 < len(d.role.managed_policies) <= 20
 
 
-def test_trust_policy_over_the_default_quota(write_spec, deploy):
-    from rsqgen import spec, plan
-
+def test_trust_policy_over_the_default_quota(write_spec, decided):
     operators = "".join(f"  - user: operator-with-a-long-name-{i:03d}\n" for i in range(40))
     text = MINIMAL.replace("  - user: test-user\n", operators)
     with pytest.raises(SpecError) as exc:
-        plan.build(spec.load_spec(write_spec(text)))
+        deploy.decide(spec.load_spec(write_spec(text)))
     (issue,) = exc.value.issues
     assert issue.path == "operators" and "40 operators make the schedule role's trust policy" in issue.message
     assert "the limit is 2,048" in issue.message and "share a role" in issue.allowed
-    d = deploy(text + "quotas:\n  trust_policy_size: 4096\n")
+    d = decided(text + "quotas:\n  trust_policy_size: 4096\n")
     assert len(d.role.operator_arns) == 40
 
 
-def test_rules_per_bus_warning_points_at_the_scheduler(deploy):
-    d = deploy(many_queries(301, users=1))
+def test_rules_per_bus_warning_points_at_the_scheduler(decided):
+    d = decided(many_queries(301, users=1))
     assert any("301 EventBridge rules" in w and "scheduler: scheduler" in w for w in d.warnings)
-    assert not any("EventBridge rules" in w for w in deploy(many_queries(300, users=1)).warnings)
+    assert not any("EventBridge rules" in w for w in decided(many_queries(300, users=1)).warnings)
 
 
 def test_at_most_two_targets_per_rule(rendered):
     text = (rendered["seed"] / "modules" / "scheduled-query" / "main.tf").read_text()
-    assert text.count('resource "aws_cloudwatch_event_target"') == 2 <= quotas.TARGETS_PER_RULE
+    assert text.count('resource "aws_cloudwatch_event_target"') == 2 <= aws.TARGETS_PER_RULE
 
 
 @pytest.mark.terraform

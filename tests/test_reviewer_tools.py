@@ -9,12 +9,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from conftest import EXAMPLES, EXAMPLES_DIR, MINIMAL
-from typer.testing import CliRunner
-
-from rsqgen import diagram, plan, spec
+from helpers import EXAMPLES, EXAMPLES_DIR, MINIMAL
+from rsqgen import deploy, spec
 from rsqgen.cli import app
-from rsqgen.schema import spec_schema
+from rsqgen.render import diagram
+from rsqgen.spec.schema import spec_schema
+from typer.testing import CliRunner
 
 runner = CliRunner()
 
@@ -87,7 +87,7 @@ SHAPE_ERRORS = [
 
 @pytest.mark.parametrize("name", SHAPE_ERRORS)
 def test_bad_specs_fail_the_schema(validator, name):
-    from rsqgen.yamlsrc import load_yaml_file
+    from rsqgen.spec.yamlsrc import load_yaml_file
 
     doc = load_yaml_file(Path(__file__).resolve().parent / "bad_specs" / f"{name}.yaml").data
     assert list(validator.iter_errors(doc)), f"{name} passes the schema"
@@ -105,7 +105,7 @@ def test_schema_command_prints_the_schema(tmp_path):
 
 
 def _deployment(name: str):
-    return plan.build(spec.load_spec(EXAMPLES_DIR / name / "spec.yaml"))
+    return deploy.decide(spec.load_spec(EXAMPLES_DIR / name / "spec.yaml"))
 
 
 def test_mermaid_shows_the_trust_set_up():
@@ -121,7 +121,7 @@ def test_mermaid_shows_the_trust_set_up():
 
 def test_mermaid_labels_are_escaped(write_spec):
     text = MINIMAL.replace("rate(5 minutes)", "cron(0 10 ? * 6#3 *)").replace("  - user: test-user", '  - user: "a.b"\n  - user: a_b')
-    d = plan.build(spec.load_spec(write_spec(text)))
+    d = deploy.decide(spec.load_spec(write_spec(text)))
     out = diagram.to_mermaid(diagram.build(d))
     assert "6#35;3" in out  # '#' would start an entity
     assert "user_a_b[" in out and "user_a_b_2[" in out  # names differing in punctuation stay two nodes

@@ -10,8 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from rsqgen.schedule import MAX_EXPRESSION_LENGTH, Schedule, ScheduleError, next_fire_times, parse_schedule
+from rsqgen.spec.schedule import (
+    MAX_EXPRESSION_LENGTH,
+    Schedule,
+    ScheduleError,
+    next_fire_times,
+    parse_schedule,
+)
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -580,3 +585,4 @@ def day_in_every_month(dom: str) -> bool:
         return True
     starts = [part.split("/")[0].split("-")[0] for part in dom.split(",")]
     return any(start == "*" or int(start) <= 28 for start in starts)
+

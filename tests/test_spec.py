@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLES, EXAMPLES_DIR, MINIMAL
-
+from helpers import EXAMPLES, EXAMPLES_DIR, MINIMAL
 from rsqgen import spec
 from rsqgen.errors import SpecError
 

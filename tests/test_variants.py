@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MINIMAL
-
+from helpers import MINIMAL
 from rsqgen import spec
 from rsqgen.errors import SpecError
-from rsqgen.plan import Ref
+from rsqgen.values import Ref
 
 BASE = MINIMAL.replace("  test-cluster: {}", "  test-cluster: {}\n  wg1: {type: serverless}")
 CREATED = MINIMAL.replace(
@@ -35,22 +34,22 @@ CLUSTER_ARN = "arn:aws:redshift:ap-northeast-1:111122223333:cluster:test-cluster
 READ_OWN = "ReadOwnStatements"
 
 
-def test_db_user_grant(deploy):
-    g = grants(deploy(with_query(BASE)))
+def test_db_user_grant(decided):
+    g = grants(decided(with_query(BASE)))
     assert set(g) == {"RunStatements", READ_OWN, "DatabaseUserCredentials"}
     assert g["RunStatements"] == (("redshift-data:ExecuteStatement",), (CLUSTER_ARN,))
     assert g["DatabaseUserCredentials"][0] == ("redshift:GetClusterCredentials",)
 
 
-def test_secret_grant_is_that_secret_only(deploy):
+def test_secret_grant_is_that_secret_only(decided):
     arn = "arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:redshift/etl-AbCdEf"
-    g = grants(deploy(with_query(BASE, auth=f"{{secret_arn: {arn}}}")))
+    g = grants(decided(with_query(BASE, auth=f"{{secret_arn: {arn}}}")))
     assert set(g) == {"RunStatements", READ_OWN, "ReadDatabaseSecrets"}
     assert g["ReadDatabaseSecrets"] == (("secretsmanager:GetSecretValue",), (arn,))
 
 
-def test_iam_on_a_cluster_grants_get_cluster_credentials_with_iam_on_the_dbname(deploy):
-    g = grants(deploy(with_query(BASE, auth="{iam: true}")))
+def test_iam_on_a_cluster_grants_get_cluster_credentials_with_iam_on_the_dbname(decided):
+    g = grants(decided(with_query(BASE, auth="{iam: true}")))
     assert set(g) == {"RunStatements", READ_OWN, "IamIdentityCredentials"}
     assert g["IamIdentityCredentials"] == (
         ("redshift:GetClusterCredentialsWithIAM",),
@@ -58,8 +57,8 @@ def test_iam_on_a_cluster_grants_get_cluster_credentials_with_iam_on_the_dbname(
     )
 
 
-def test_iam_on_serverless_grants_get_credentials_on_the_workgroup(deploy):
-    d = deploy(with_query(BASE, warehouse="wg1", auth="{iam: true}"))
+def test_iam_on_serverless_grants_get_credentials_on_the_workgroup(decided):
+    d = decided(with_query(BASE, warehouse="wg1", auth="{iam: true}"))
     g = grants(d)
     wg = Ref('data.aws_redshiftserverless_workgroup.this["wg1"].arn')
     assert set(g) == {"RunStatements", READ_OWN, "ServerlessCredentials"}
@@ -75,14 +74,14 @@ def test_iam_on_serverless_grants_get_credentials_on_the_workgroup(deploy):
         ("made-wg", 'module.redshift_serverless["made-wg"].admin_password_secret_arn'),
     ],
 )
-def test_admin_secret_grant_is_the_managed_secret_of_that_warehouse(deploy, warehouse, secret):
-    d = deploy(with_query(CREATED, warehouse=warehouse, auth="{admin_secret: true}"))
+def test_admin_secret_grant_is_the_managed_secret_of_that_warehouse(decided, warehouse, secret):
+    d = decided(with_query(CREATED, warehouse=warehouse, auth="{admin_secret: true}"))
     g = grants(d)
     assert g["ReadDatabaseSecrets"] == (("secretsmanager:GetSecretValue",), (Ref(secret),))
     assert d.queries[0].auth == "admin_secret" and d.queries[0].secret_arn == Ref(secret)
 
 
-def test_nothing_broader_slips_in_across_all_modes(deploy):
+def test_nothing_broader_slips_in_across_all_modes(decided):
     text = with_query(BASE)
     text += (
         "  by-secret:\n    warehouse: test-cluster\n    database: dev\n"
@@ -91,7 +90,7 @@ def test_nothing_broader_slips_in_across_all_modes(deploy):
         "  by-iam:\n    warehouse: wg1\n    database: dev\n    auth: {iam: true}\n"
         "    sql: [SELECT 3;, SELECT 4;]\n    scheduler: scheduler\n    schedule: rate(1 day)\n"
     )
-    d = deploy(text)
+    d = decided(text)
     allowed = {
         "redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement",
         "redshift-data:CancelStatement", "redshift-data:DescribeStatement",
@@ -107,8 +106,8 @@ def test_nothing_broader_slips_in_across_all_modes(deploy):
     assert batch[1] == (Ref('data.aws_redshiftserverless_workgroup.this["wg1"].arn'),)  # only where a batch runs
 
 
-def test_scheduler_backend_trusts_scheduler_and_decrypts_only_its_key(deploy):
-    d = deploy(with_query(BASE, scheduler="scheduler", timezone="Asia/Tokyo", schedule="daily at 09:00"))
+def test_scheduler_backend_trusts_scheduler_and_decrypts_only_its_key(decided):
+    d = decided(with_query(BASE, scheduler="scheduler", timezone="Asia/Tokyo", schedule="daily at 09:00"))
     assert "scheduler.amazonaws.com" in d.role.trusted_services
     assert grants(d)["DecryptSchedulePayloads"] == (("kms:Decrypt",), (Ref("module.schedule_group.kms_key_arn"),))
     (q,) = d.queries
@@ -116,16 +115,16 @@ def test_scheduler_backend_trusts_scheduler_and_decrypts_only_its_key(deploy):
     assert d.schedule_group == "demo-redshift-queries"
 
 
-def test_batch_sql_runs_as_one_batch_on_the_scheduler(deploy):
-    d = deploy(with_query(BASE, scheduler="scheduler", sql="[SELECT 1;, SELECT 2;]"))
+def test_batch_sql_runs_as_one_batch_on_the_scheduler(decided):
+    d = decided(with_query(BASE, scheduler="scheduler", sql="[SELECT 1;, SELECT 2;]"))
     (q,) = d.queries
     assert q.sql == ("SELECT 1;", "SELECT 2;")
     assert grants(d)["RunBatchStatements"][0] == ("redshift-data:BatchExecuteStatement",)
     assert "RunStatements" not in grants(d)
 
 
-def test_dead_letter_queue_and_retry(deploy):
-    d = deploy(with_query(BASE, dead_letter_queue="true", retry="{max_attempts: 3, max_event_age_seconds: 600}"))
+def test_dead_letter_queue_and_retry(decided):
+    d = decided(with_query(BASE, dead_letter_queue="true", retry="{max_attempts: 3, max_event_age_seconds: 600}"))
     (q,) = d.queries
     assert q.retry == (600, 3)
     assert q.dead_letter_arn == Ref("module.dead_letter_queue.arn")
@@ -133,19 +132,19 @@ def test_dead_letter_queue_and_retry(deploy):
     assert "SendFailedInvocations" not in grants(d)  # a rule sends as events.amazonaws.com, via the queue policy
 
 
-def test_dates_are_normalised_to_utc(deploy):
-    d = deploy(with_query(BASE, scheduler="scheduler", start_date="2027-01-01T09:00:00+09:00", end_date="2027-06-01T00:00:00Z"))
+def test_dates_are_normalised_to_utc(decided):
+    d = decided(with_query(BASE, scheduler="scheduler", start_date="2027-01-01T09:00:00+09:00", end_date="2027-06-01T00:00:00Z"))
     (q,) = d.queries
     assert (q.start_date, q.end_date) == ("2027-01-01T00:00:00Z", "2027-06-01T00:00:00Z")
 
 
-def test_disabled_query(deploy):
-    (q,) = deploy(with_query(BASE, enabled="false")).queries
+def test_disabled_query(decided):
+    (q,) = decided(with_query(BASE, enabled="false")).queries
     assert q.enabled is False
 
 
-def test_sql_file_is_read_relative_to_the_spec(deploy):
-    (q,) = deploy(with_query(BASE, sql_file="q.sql").replace("    sql: SELECT 1;\n", ""), **{"q.sql": "SELECT 42;\n"}).queries
+def test_sql_file_is_read_relative_to_the_spec(decided):
+    (q,) = decided(with_query(BASE, sql_file="q.sql").replace("    sql: SELECT 1;\n", ""), **{"q.sql": "SELECT 42;\n"}).queries
     assert q.sql == ("SELECT 42;\n",)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from rsqgen import writer
 from rsqgen.errors import OutputError
 

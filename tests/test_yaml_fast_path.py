@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+import rsqgen.spec.yamlsrc as ys
 import yaml
-from conftest import EXAMPLES, EXAMPLES_DIR
+from helpers import EXAMPLES, EXAMPLES_DIR
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import rsqgen.yamlsrc as ys
 from rsqgen.errors import SpecError
 
 BAD = sorted((Path(__file__).resolve().parent / "bad_specs").glob("*.yaml"))

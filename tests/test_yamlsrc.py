@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from rsqgen.errors import Location, SpecError
-from rsqgen.yamlsrc import (
+from rsqgen.spec.yamlsrc import (
     MAX_ALIAS_NODES,
     MAX_NODES,
     MAX_SPEC_BYTES,

@@ -13,19 +13,18 @@ no Redshift Serverless API at all: an existing workgroup is served by a GetWorkg
 The helpers live beside this file: motoserver (the server, fake credentials, the provider
 override, the workgroup stub), tfrun (terraform calls, `show -json`), expected (what the plan implies), deployed
 (boto3 checks). Fixtures are defined here rather than in a conftest.py: a second conftest module
-would shadow tests/conftest.py for the suite's `from conftest import ...` lines.
+would shadow tests/conftest.py for the suite's `from helpers import ...` lines.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pytest
-from deployed import Aws, Checks, verify_deployed, verify_destroyed
-from expected import (
+from helpers.deployed import Aws, Checks, verify_deployed, verify_destroyed
+from helpers.expected import (
     APPLY,
     Case,
     belongs_to,
@@ -38,11 +37,17 @@ from expected import (
     spec_sql,
     write_spec_data,
 )
-from motoserver import OVERRIDE_FILE, MotoServer, WorkgroupStub, fake_aws_env, find_moto_server, provider_override
-from tfrun import Plan, TfRun
-
-from rsqgen import core, plan, spec
+from helpers.motoserver import (
+    OVERRIDE_FILE,
+    MotoServer,
+    WorkgroupStub,
+    fake_aws_env,
+    provider_override,
+)
+from helpers.tfrun import Plan, TfRun
+from rsqgen import core, deploy, spec
 from rsqgen.errors import SpecError
+from rsqgen.values import Ref, resolve
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
 
@@ -55,7 +60,7 @@ def _cases() -> list[Case]:
     for spec_path in sorted(EXAMPLES_DIR.glob("*/spec.yaml")):
         name = spec_path.parent.name
         try:
-            deployment = plan.build(spec.load_spec(spec_path))
+            deployment = deploy.decide(spec.load_spec(spec_path))
         except SpecError:  # a broken example: its test renders it and fails with the spec's errors
             cases.append(Case(name, APPLY))
             continue
@@ -67,105 +72,16 @@ CASES = _cases()
 
 
 # ---------------------------------------------------------------------------------------------
-# Fixtures
-
-
-class _FiguresReport:
-    """Prints the figures at the end of the run and writes them as JSON (for the closing note)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.started = time.monotonic()
-        self.examples: dict[str, dict] = {}
-
-    def wall_seconds(self) -> float:
-        ends = [f["_end"] for f in self.examples.values() if "_end" in f]
-        return round((max(ends) if ends else time.monotonic()) - self.started, 1)
-
-    def pytest_terminal_summary(self, terminalreporter) -> None:
-        if not self.examples:
-            return
-        doc = {
-            "suite_wall_seconds": self.wall_seconds(),
-            "examples": {k: {n: v for n, v in f.items() if not n.startswith("_")} for k, f in self.examples.items()},
-        }
-        self.path.write_text(json.dumps(doc, indent=2) + "\n")
-        tr = terminalreporter
-        tr.section("deploy figures")
-        for case_id, figures in doc["examples"].items():
-            tr.write_line(f"{case_id}:")
-            for name, value in figures.items():
-                tr.write_line(f"    {name}: {json.dumps(value)}")
-        tr.write_line(f"deploy suite wall time: {doc['suite_wall_seconds']}s (first deploy test's setup to the last one's end)")
-        tr.write_line(f"figures as JSON: {self.path}")
-
-
-@pytest.fixture(scope="session")
-def figures_report(request, tmp_path_factory):
-    report = _FiguresReport(tmp_path_factory.getbasetemp() / "deploy-figures.json")
-    request.config.pluginmanager.register(report, "rsqgen-deploy-figures")
-    return report
-
-
-@pytest.fixture(scope="session")
-def moto_server(figures_report, tmp_path_factory):
-    binary = find_moto_server()
-    if not binary:
-        pytest.fail(
-            "moto_server is required by the deploy tests and was not found (beside the venv's python, or on PATH); "
-            "`make test` installs it",
-            pytrace=False,
-        )
-    server = MotoServer(binary, tmp_path_factory.mktemp("moto") / "moto_server.log")
-    try:
-        server.start()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def workgroup_stub():
-    stub = WorkgroupStub()
-    stub.start()
-    yield stub
-    stub.stop()
-
-
-@pytest.fixture
-def moto(moto_server):
-    """The moto server, emptied: each example starts from a fresh account."""
-    moto_server.reset()
-    return moto_server
-
-
-@pytest.fixture
-def workgroups(workgroup_stub):
-    workgroup_stub.reset()
-    return workgroup_stub
-
-
-@pytest.fixture
-def figures(request, figures_report):
-    record = {"outcome": "incomplete", "_start": time.monotonic()}
-    figures_report.examples[request.node.callspec.id] = record
-    yield record
-    record["_end"] = time.monotonic()
-    record["seconds"] = round(record["_end"] - record["_start"], 1)
-
-
-# ---------------------------------------------------------------------------------------------
 # Steps
 
 
-def render_into(spec_path: Path, out: Path) -> plan.Deployment:
+def render_into(spec_path: Path, out: Path) -> deploy.Deployment:
     rendered = core.render_spec(spec_path)
     core.write(rendered, out)
     return rendered.deployment
 
 
-def prepare(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: WorkgroupStub) -> tuple[TfRun, plan.Deployment, Path]:
+def prepare(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: WorkgroupStub) -> tuple[TfRun, deploy.Deployment, Path]:
     """Copy the example (its SQL files too), render it, point it at moto, terraform init."""
     src = tmp_path / "spec"
     shutil.copytree(EXAMPLES_DIR / case.example, src)
@@ -321,7 +237,7 @@ def plan_only(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroup
         if not _has_ref(planned):
             value = by_address.get(address, {}).get(attribute)
             checks.true(f"{address}: {attribute} known at plan time", value is not None)
-            checks.equal(f"{address}: {attribute}", json.loads(value), d.resolve(planned, account))
+            checks.equal(f"{address}: {attribute}", json.loads(value), resolve(planned, account))
 
     counts = result.counts()
     figures["planned"] = {k: v for k, v in counts.items() if v}
@@ -333,7 +249,7 @@ def plan_only(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroup
 
 
 def _has_ref(value) -> bool:
-    if isinstance(value, plan.Ref):
+    if isinstance(value, Ref):
         return True
     if isinstance(value, dict):
         return any(_has_ref(v) for v in value.values())

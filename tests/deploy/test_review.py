@@ -9,13 +9,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from motoserver import OVERRIDE_FILE, MotoServer, fake_aws_env, find_moto_server, provider_override
-from tfrun import TfRun
-from typer.testing import CliRunner
-
-from rsqgen import core, review
+from helpers.motoserver import (
+    OVERRIDE_FILE,
+    MotoServer,
+    fake_aws_env,
+    find_moto_server,
+    provider_override,
+)
+from helpers.tfrun import TfRun
+from rsqgen import core
 from rsqgen.cli import app
-from rsqgen.yamlsrc import load_yaml_file
+from rsqgen.spec.yamlsrc import load_yaml_file
+from rsqgen.tools import review
+from typer.testing import CliRunner
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "existing-cluster"

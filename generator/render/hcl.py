@@ -2,7 +2,7 @@
 
 Every string from a spec reaches Terraform as data: quotes, backslashes and control characters
 are escaped, and the template sequences `${` and `%{` are doubled so Terraform never interpolates
-them. The only interpolation in a generated string is the account placeholder (aws.ACCOUNT),
+them. The only interpolation in a generated string is the account placeholder (ACCOUNT),
 which becomes `${local.account_id}`.
 """
 
@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import aws
-from .plan import Ref
+from ..text import CONTROL_CHARS
+from ..values import ACCOUNT, Ref, Statement
+
+__all__ = ["ACCOUNT_EXPR", "comment", "heredoc_ok", "key", "layout", "statement", "string", "text", "value"]
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -22,7 +24,7 @@ ACCOUNT_EXPR = "${local.account_id}"
 # Characters a quoted HCL string must escape: quote, backslash, line breaks, tab, and control
 # characters and the Unicode line/paragraph separators (invisible or line-breaking in a reviewer's
 # diff; HCL's \u escapes keep them exact and visible).
-_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u2028\u2029]')
+_NEEDS_ESCAPE = re.compile(f'[\\\\"\t\n{CONTROL_CHARS}]')
 
 
 def _escape_match(m: re.Match[str]) -> str:
@@ -37,12 +39,12 @@ def _escape_template(text: str) -> str:
 
 def string(value: str) -> str:
     """A quoted HCL string whose value is exactly `value`."""
-    parts = value.split(aws.ACCOUNT)
+    parts = value.split(ACCOUNT)
     escaped = [_escape_template(_NEEDS_ESCAPE.sub(_escape_match, part)) for part in parts]
     return '"' + ACCOUNT_EXPR.join(escaped) + '"'
 
 
-_HEREDOC_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_HEREDOC_UNSAFE = re.compile(f"[{CONTROL_CHARS}]")
 
 
 def heredoc_ok(value: str) -> bool:
@@ -56,7 +58,7 @@ def text(value: str) -> str:
     The heredoc is the `<<MARKER` form (no indentation stripping), so its body starts in column 1
     and every byte stays as written; only `${` and `%{` are escaped, as in a quoted string.
     """
-    if aws.ACCOUNT in value or not heredoc_ok(value):
+    if ACCOUNT in value or not heredoc_ok(value):
         return string(value)
     lines = {line.strip() for line in value.split("\n")}
     marker, n = "SQL", 0
@@ -64,6 +66,14 @@ def text(value: str) -> str:
         n += 1
         marker = f"SQL_{n}"
     return f"<<{marker}\n{_escape_template(value)}{marker}"
+
+
+_COMMENT_BREAKS = re.compile(f"[\t\n\r{CONTROL_CHARS}]")
+
+
+def comment(value: object) -> str:
+    """Text inside a `#` comment: one line, no control characters, the account placeholder named."""
+    return _COMMENT_BREAKS.sub(" ", str(value).replace(ACCOUNT, "<account>"))
 
 
 def key(name: str) -> str:
@@ -101,7 +111,17 @@ def value(v: Any, indent: int = 0, *, quote_keys: bool = False) -> str:
             name = string(k) if quote_keys else key(k)
             lines.append(f"{pad}  {name} = {value(x, indent + 1)}\n")
         return "{\n" + "".join(lines) + pad + "}"
+    if isinstance(v, Statement):
+        return statement(v, indent)
     raise TypeError(f"cannot render {type(v).__name__} as HCL")
+
+
+def statement(s: Statement, indent: int = 0) -> str:
+    """A statement as the modules' `statements` variable takes it: {sid, actions, resources, conditions}."""
+    doc: dict[str, Any] = {"sid": s.sid, "actions": s.actions, "resources": s.resources}
+    if s.conditions:
+        doc["conditions"] = s.conditions
+    return value(doc, indent)
 
 
 # ---------------------------------------------------------------------------------------------

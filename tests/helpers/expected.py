@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from rsqgen.plan import Deployment, QueryPlan, policy_document
-from rsqgen.yamlsrc import load_yaml_file
+from rsqgen.deploy import Deployment, ScheduledQuery
+from rsqgen.spec.yamlsrc import load_yaml_file
+from rsqgen.values import policy_document
 
 APPLY = "apply"
 PLAN_ONLY = "plan-only"
@@ -71,7 +71,7 @@ def belongs_to(address: str, key: str) -> bool:
     return any(address.startswith(f'module.{m}["{key}"].') for m in QUERY_MODULES)
 
 
-def query_addresses(q: QueryPlan, d: Deployment) -> dict[str, Planned]:
+def query_addresses(q: ScheduledQuery, d: Deployment) -> dict[str, Planned]:
     """Resources of one query: its rule and targets, or its schedule; its status rule and target."""
     out = {}
     invocation = (q.retry, q.dead_letter_arn)

@@ -13,8 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import RsqgenError
-from .markdown import md_code, md_span
+from ..errors import InputError, Location
+from ..text import md_code, md_span
+
+__all__ = ["Review", "grants", "load_plan", "principals", "review", "to_markdown"]
 
 IDENTITY_POLICIES = {"aws_iam_role_policy", "aws_iam_group_policy", "aws_iam_user_policy", "aws_iam_policy"}
 RESOURCE_POLICIES = {
@@ -39,9 +41,11 @@ def load_plan(text: str, source: str) -> dict[str, Any]:
     try:
         plan = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RsqgenError(f"{source}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); give the output of `terraform show -json PLANFILE`") from None
+        raise InputError(
+            f"not JSON ({exc.msg}); give the output of `terraform show -json PLANFILE`", Location(source, exc.lineno, exc.colno)
+        ) from None
     if not isinstance(plan, dict) or "format_version" not in plan:
-        raise RsqgenError(f"{source}: not a Terraform plan in JSON; give the output of `terraform show -json PLANFILE`")
+        raise InputError("not a Terraform plan in JSON; give the output of `terraform show -json PLANFILE`", Location(source, 1, 1))
     return plan
 
 

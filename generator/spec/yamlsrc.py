@@ -25,7 +25,7 @@ import yaml
 from yaml.error import Mark, MarkedYAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Location, SpecError, SpecIssue
+from ..errors import Location, SpecError, SpecIssue
 
 __all__ = [
     "MAX_DEPTH",

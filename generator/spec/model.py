@@ -9,6 +9,7 @@ path into the YAML document, which knows its line and column.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any, Literal
 
@@ -16,8 +17,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from pydantic_core import PydanticCustomError
 from typing_extensions import Annotated
 
-from . import quotas
-from .aws import REGIONS, RULE_DESCRIPTION_MAX
+from .. import aws
+
+# A key that looks like it holds a credential. Generated code is committed and reviewed, and
+# Terraform state is widely readable, so a spec never carries one.
+SECRET_LIKE = re.compile(r"pass(word|wd)?$|^pwd$|secret(_value|_string)?$|token$|credential|private_key|access_key", re.I)
+NO_SECRETS = "a spec never holds a password or secret value"
+NO_SECRETS_HINT = (
+    "Redshift generates and keeps the admin password (give create.admin_user only); queries authenticate "
+    "with auth: db_user, iam: true, secret_arn: ARN (a secret you keep in Secrets Manager) or admin_secret: true"
+)
 
 
 def _fail(message: str, allowed: str) -> PydanticCustomError:
@@ -46,10 +55,8 @@ def _matching(pattern: str, what: str, allowed: str) -> Any:
 
 
 def _region(value: str) -> str:
-    if value not in REGIONS:
-        import difflib
-
-        near = difflib.get_close_matches(value, sorted(REGIONS), n=4, cutoff=0.6) or ["us-east-1", "eu-west-1", "ap-northeast-1"]
+    if value not in aws.REGIONS:
+        near = difflib.get_close_matches(value, sorted(aws.REGIONS), n=4, cutoff=0.6) or ["us-east-1", "eu-west-1", "ap-northeast-1"]
         raise _fail(f"{value!r} is not an AWS region", f"use a region code such as {', '.join(near)}")
     return value
 
@@ -58,7 +65,7 @@ SpecName = _matching(
     r"[a-z][a-z0-9-]{0,30}", "name", "1-31 characters: a lowercase letter, then lowercase letters, digits or '-'"
 )
 AccountId = _matching(r"[0-9]{12}", "account id", 'exactly 12 digits, quoted, e.g. "111122223333"')
-Region = Annotated[str, AfterValidator(_region), WithJsonSchema({"type": "string", "enum": sorted(REGIONS)})]
+Region = Annotated[str, AfterValidator(_region), WithJsonSchema({"type": "string", "enum": sorted(aws.REGIONS)})]
 TagKey = _matching(
     r"(?!aws:)[\w .:/=+@-]{1,128}",
     "tag key",
@@ -94,6 +101,9 @@ Email = _matching(
     "email address",
     "an address such as ops@example.com",
 )
+NodeType = _matching(
+    r"[a-z][a-z0-9]{0,15}\.[a-z0-9]{1,16}", "node type", "a Redshift node type such as ra3.large, ra3.xlplus or ra3.4xlarge"
+)
 NotifyEvent = Literal["trigger", "failed", "finished"]
 
 
@@ -105,7 +115,7 @@ class WarehouseCreate(_Model):
     """Present when this spec creates the warehouse. Which keys apply depends on the type."""
 
     # provisioned cluster
-    node_type: str | None = Field(None, description="Node type, e.g. ra3.large (clusters).")
+    node_type: NodeType | None = Field(None, description="Node type, e.g. ra3.large (clusters).")
     nodes: int | None = Field(None, ge=1, le=128, description="Number of nodes; 1 = single-node (clusters).")
     subnet_ids: list[str] | None = Field(
         None, description="Subnets for the cluster. Absent: the default VPC's subnets."
@@ -174,7 +184,7 @@ class Query(_Model):
     scheduler: Literal["rule", "scheduler"] = "rule"
     timezone: str | None = Field(None, description="IANA time zone; only with scheduler: scheduler.")
     enabled: bool = True
-    description: str | None = Field(None, max_length=RULE_DESCRIPTION_MAX, description="Shown in the console.")
+    description: str | None = Field(None, max_length=aws.RULE_DESCRIPTION_MAX, description="Shown in the console.")
     notify: Notify | None = None
     retry: Retry | None = Field(None, description="Retry policy of the invocation (both backends).")
     dead_letter_queue: bool | None = Field(
@@ -192,14 +202,14 @@ class Quotas(_Model):
     """Account quotas that differ from AWS's defaults (after an increase)."""
 
     trust_policy_size: int = Field(
-        quotas.TRUST_POLICY_DEFAULT, ge=quotas.TRUST_POLICY_DEFAULT, le=quotas.TRUST_POLICY_MAX,
+        aws.TRUST_POLICY_DEFAULT, ge=aws.TRUST_POLICY_DEFAULT, le=aws.TRUST_POLICY_MAX,
         description="IAM role trust policy size (default 2,048, at most 4,096).",
     )
     managed_policies_per_role: int = Field(
-        quotas.MANAGED_POLICIES_PER_ROLE_DEFAULT, ge=1, le=quotas.MANAGED_POLICIES_PER_ROLE_MAX,
+        aws.MANAGED_POLICIES_PER_ROLE_DEFAULT, ge=1, le=aws.MANAGED_POLICIES_PER_ROLE_MAX,
         description="Managed policies attached to a role (default 10, at most 20).",
     )
-    rules_per_bus: int = Field(quotas.RULES_PER_BUS_DEFAULT, ge=1, description="EventBridge rules per event bus (default 300).")
+    rules_per_bus: int = Field(aws.RULES_PER_BUS_DEFAULT, ge=1, description="EventBridge rules per event bus (default 300).")
 
 
 class Spec(_Model):

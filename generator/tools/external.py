@@ -13,6 +13,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+__all__ = ["Terraform", "find_checkov", "find_mirror", "find_terraform", "scratch_copy"]
+
 # Where a filesystem mirror of registry.terraform.io providers is usually found when there is no
 # network: this project's machines keep one in /opt/tf-plugins.
 MIRROR_CANDIDATES = (

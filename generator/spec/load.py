@@ -1,6 +1,6 @@
 """Load a spec file into a validated model, with every error located at file:line:col.
 
-load_spec() is the only entry point: YAML (yamlsrc) -> shape (model, pydantic) -> meaning
+load_spec() is the stage's entry point: YAML (yamlsrc) -> shape (model, pydantic) -> meaning
 (semantics). All issues found in one phase are reported together; a later phase runs only when
 the earlier one found none, so the user never sees follow-on noise.
 """
@@ -8,7 +8,6 @@ the earlier one found none, so the user never sees follow-on noise.
 from __future__ import annotations
 
 import difflib
-import re
 import types
 import typing
 from dataclasses import dataclass
@@ -17,18 +16,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import SpecError, SpecIssue
-from .model import Spec
-from .schedule import Schedule
+from ..errors import SpecError, SpecIssue
+from .model import NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE, Spec
+from .semantics import ResolvedQuery, check_semantics
 from .yamlsrc import Document, format_path, load_yaml_file, load_yaml_text
 
-
-@dataclass(frozen=True)
-class ResolvedQuery:
-    """What the semantic pass resolved for one query, beyond the model."""
-
-    sql: tuple[str, ...]  # one statement, or a batch
-    schedule: Schedule
+__all__ = ["LoadedSpec", "load_spec", "load_spec_text"]
 
 
 @dataclass(frozen=True)
@@ -56,8 +49,6 @@ def load_spec_text(text: str | bytes, file: str = "<string>", base_dir: Path | N
 
 
 def _validate(document: Document, path: Path | None) -> LoadedSpec:
-    from .semantics import check_semantics  # after the model: it imports the schedule parser too
-
     spec = validate_shape(document)
     queries = check_semantics(spec, document, path)
     return LoadedSpec(spec=spec, document=document, path=path, queries=queries)
@@ -72,16 +63,6 @@ def validate_shape(document: Document) -> Spec:
 
 # ---------------------------------------------------------------------------------------------
 # pydantic error -> SpecIssue
-
-# A key that looks like it holds a credential. Generated code is committed and reviewed, and
-# Terraform state is widely readable, so a spec never carries one.
-SECRET_LIKE = re.compile(r"pass(word|wd)?$|^pwd$|secret(_value|_string)?$|token$|credential|private_key|access_key", re.I)
-NO_SECRETS = "a spec never holds a password or secret value"
-NO_SECRETS_HINT = (
-    "Redshift generates and keeps the admin password (give create.admin_user only); queries authenticate "
-    "with auth: db_user, iam: true, secret_arn: ARN (a secret you keep in Secrets Manager) or admin_secret: true"
-)
-
 
 def _describe(value: Any) -> str:
     if value is None:

@@ -1,9 +1,9 @@
-"""AWS quotas the generated configuration must stay within, enforced at render time.
+"""AWS quotas the generated configuration must stay within, enforced when deciding.
 
 IAM counts policy size in characters without whitespace: an inline role policy may hold 10,240, a
 managed policy 6,144, a trust policy 2,048 by default (adjustable to 4,096), and a role may have 10
-managed policies attached by default (adjustable to 20). EventBridge allows 5 targets per rule and,
-by default, 300 rules per event bus. Sources: the IAM and EventBridge quota pages (see
+managed policies attached by default (adjustable to 20). EventBridge allows, by default, 300 rules
+per event bus. The numbers live in `aws`; sources: the IAM and EventBridge quota pages (see
 ../shared/reference/aws-facts.md, section 4).
 """
 
@@ -13,16 +13,15 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from . import aws
+from ..aws import (
+    INLINE_ROLE_POLICY_MAX,
+    MANAGED_POLICIES_PER_ROLE_MAX,
+    MANAGED_POLICY_MAX,
+    TRUST_POLICY_MAX,
+)
+from ..values import ACCOUNT, Ref, Statement
 
-INLINE_ROLE_POLICY_MAX = 10_240
-MANAGED_POLICY_MAX = 6_144
-TRUST_POLICY_DEFAULT = 2_048
-TRUST_POLICY_MAX = 4_096
-MANAGED_POLICIES_PER_ROLE_DEFAULT = 10
-MANAGED_POLICIES_PER_ROLE_MAX = 20
-RULES_PER_BUS_DEFAULT = 300
-TARGETS_PER_RULE = 5
+__all__ = ["QuotaError", "check_trust", "pack", "policy_chars", "rules_warning"]
 # A value Terraform knows only after apply (a secret or key ARN made in the same apply) is sized
 # generously: the longest such ARN rsqgen uses is a Serverless workgroup's, about 100 characters.
 UNKNOWN_VALUE_CHARS = 128
@@ -35,12 +34,10 @@ class QuotaError(Exception):
 
 
 def _sized(value: Any) -> Any:
-    from .plan import Ref
-
     if isinstance(value, Ref):
         return "x" * UNKNOWN_VALUE_CHARS
     if isinstance(value, str):
-        return value.replace(aws.ACCOUNT, "123456789012")
+        return value.replace(ACCOUNT, "123456789012")
     if isinstance(value, list | tuple):
         return [_sized(v) for v in value]
     if isinstance(value, dict):
@@ -56,7 +53,7 @@ def policy_chars(document: dict[str, Any]) -> int:
 _EMPTY = len('{"Version":"2012-10-17","Statement":[]}')
 
 
-def _size(statement) -> int:
+def _size(statement: Statement) -> int:
     """Characters one statement adds to a policy (its JSON; the separating comma is counted by
     `_total`). Sizes add up exactly, so packing never re-serialises whole policies."""
     return policy_chars(statement.to_iam())
@@ -66,7 +63,7 @@ def _total(sizes: list[int]) -> int:
     return _EMPTY + sum(sizes) + max(len(sizes) - 1, 0)
 
 
-def _split(statement, limit: int) -> list:
+def _split(statement: Statement, limit: int) -> list[Statement]:
     """Pieces of one statement, each fitting a policy of `limit` characters on its own."""
     if _total([_size(statement)]) <= limit:
         return [statement]

@@ -5,32 +5,29 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from . import aws
-from .plan import Deployment, QueryPlan, Ref
-from .schedule import Schedule, next_fire_times
+from ..deploy import Deployment, ScheduledQuery
+from ..render.markdown import connects_as
+from ..spec.schedule import Schedule, next_fire_times
+from ..values import Ref, Value, resolve
+
+__all__ = ["explain", "next_runs"]
 
 
-def _show(value, account: str) -> str:
+def _show(value: Value, account: str) -> str:
     if isinstance(value, Ref):
         return f"{value.expr} (known after apply)"
-    return value.replace(aws.ACCOUNT, account)
+    return resolve(value, account)
 
 
 def _fmt(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _connects(q: QueryPlan, d: Deployment, account: str) -> str:
-    if q.auth == "db_user":
-        return f"as database user {q.db_user} (temporary credentials from redshift:GetClusterCredentials)"
-    if q.auth == "secret":
-        return f"with the credentials in secret {_show(q.secret_arn, account)}"
-    if q.auth == "admin_secret":
-        return "with the admin password secret Redshift keeps for this warehouse"
-    return f"as IAMR:{d.role.name} (the schedule role's own IAM identity)"
+def _connects(q: ScheduledQuery, d: Deployment, account: str) -> str:
+    return "as " + connects_as(q, d.role.name, lambda v: _show(v, account))
 
 
-def next_runs(q: QueryPlan, schedule: Schedule, now: datetime) -> list[str]:
+def next_runs(q: ScheduledQuery, schedule: Schedule, now: datetime) -> list[str]:
     tz = ZoneInfo(q.timezone) if q.timezone else None
     times = next_fire_times(schedule, now, 3, tz)
     if not times:

@@ -12,9 +12,13 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
-from .plan import Deployment
+from ..deploy import Deployment
+from ..errors import ToolError
+from ..text import CONTROL_CHARS
 
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # all but \n, which labels use
+__all__ = ["Graph", "build", "find_dot", "render_image", "to_dot", "to_mermaid"]
+
+_CONTROL = re.compile(f"[\t{CONTROL_CHARS}]")  # all but \n, which labels use
 
 
 @dataclass
@@ -134,8 +138,6 @@ def find_dot() -> str | None:
 
 def render_image(dot_source: str, fmt: str) -> bytes:
     """SVG or PNG bytes through Graphviz; raises ToolError when `dot` is missing or fails."""
-    from .errors import ToolError
-
     binary = find_dot()
     if binary is None:
         raise ToolError(f"Graphviz `dot` is needed for {fmt.upper()} output and was not found on PATH (apt-get install graphviz); Mermaid output needs nothing")

@@ -1,14 +1,14 @@
-"""The plan step decides names, ARNs and policies: least privilege, console-compatible."""
+"""The deploy stage decides names, ARNs and policies: least privilege, console-compatible."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from conftest import MINIMAL, spec_text
-
-from rsqgen import aws
-from rsqgen.plan import fit_name
+from helpers import MINIMAL, spec_text
+from rsqgen import aws, values
+from rsqgen.deploy import fit_name
+from rsqgen.values import resolve
 
 ACCOUNT = "111122223333"
 SERVICES = ["events.amazonaws.com", "redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
@@ -30,8 +30,8 @@ def statements(policy: dict) -> dict[str, dict]:
     return {s["Sid"]: s for s in policy["Statement"]}
 
 
-def test_trust_policy_is_the_three_services_and_each_operators_exact_arn(deploy):
-    d = deploy(
+def test_trust_policy_is_the_three_services_and_each_operators_exact_arn(decided):
+    d = decided(
         _spec(
             "  - user: test-user\n  - user: alice\n    existing: true\n"
             "  - role: arn:aws:iam::111122223333:role/DataEngineer\n"
@@ -51,19 +51,19 @@ def test_trust_policy_is_the_three_services_and_each_operators_exact_arn(deploy)
     assert ":root" not in text and '"*"' not in text
 
 
-def test_scheduler_service_is_trusted_only_when_a_query_uses_it(deploy):
-    assert "scheduler.amazonaws.com" not in deploy(MINIMAL).role.trusted_services
+def test_scheduler_service_is_trusted_only_when_a_query_uses_it(decided):
+    assert "scheduler.amazonaws.com" not in decided(MINIMAL).role.trusted_services
 
 
-def test_account_is_a_placeholder_when_the_spec_does_not_give_it(deploy):
-    d = deploy(MINIMAL.replace('account_id: "111122223333"\n', ""))
+def test_account_is_a_placeholder_when_the_spec_does_not_give_it(decided):
+    d = decided(MINIMAL.replace('account_id: "111122223333"\n', ""))
     assert d.account_id is None
-    assert d.role.operator_arns == (f"arn:aws:iam::{aws.ACCOUNT}:user/test-user",)
-    assert d.resolve(d.role.operator_arns, "999999999999") == ["arn:aws:iam::999999999999:user/test-user"]
+    assert d.role.operator_arns == (f"arn:aws:iam::{values.ACCOUNT}:user/test-user",)
+    assert resolve(d.role.operator_arns, "999999999999") == ["arn:aws:iam::999999999999:user/test-user"]
 
 
-def test_every_operator_can_assume_the_role(deploy):
-    d = deploy(_spec("  - user: test-user\n  - user: alice\n    existing: true\n"))
+def test_every_operator_can_assume_the_role(decided):
+    d = decided(_spec("  - user: test-user\n  - user: alice\n    existing: true\n"))
     assert d.operators.users == {"alice": False, "test-user": True}  # both join the group
     assume = statements(d.operators.group_policy())["AssumeScheduleRole"]
     assert assume["Action"] == ["sts:AssumeRole"]
@@ -72,15 +72,15 @@ def test_every_operator_can_assume_the_role(deploy):
     assert {f"arn:aws:iam::{ACCOUNT}:user/{u}" for u in d.operators.users} <= trusted
 
 
-def test_role_operators_are_trusted_but_not_put_in_a_group(deploy):
-    d = deploy(_spec("  - role: arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_X_1\n"))
+def test_role_operators_are_trusted_but_not_put_in_a_group(decided):
+    d = decided(_spec("  - role: arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_X_1\n"))
     assert d.operators.users == {}
     assert d.operators.role_arns == ("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_X_1",)
     assert d.role.operator_arns == d.operators.role_arns
 
 
-def test_db_user_grants_are_exactly_the_dbuser_and_dbname_arns(deploy):
-    d = deploy(MINIMAL)
+def test_db_user_grants_are_exactly_the_dbuser_and_dbname_arns(decided):
+    d = decided(MINIMAL)
     st = statements(d.role.permissions_policy())
     assert set(st) == {"RunStatements", "ReadOwnStatements", "DatabaseUserCredentials"}
     assert st["RunStatements"]["Action"] == ["redshift-data:ExecuteStatement"]
@@ -92,8 +92,8 @@ def test_db_user_grants_are_exactly_the_dbuser_and_dbname_arns(deploy):
     ]
 
 
-def test_wildcard_resource_only_for_resourceless_data_api_actions(deploy):
-    d = deploy(_spec(queries=7))
+def test_wildcard_resource_only_for_resourceless_data_api_actions(decided):
+    d = decided(_spec(queries=7))
     for policy in (d.role.permissions_policy(), d.operators.group_policy()):
         for s in policy["Statement"]:
             assert all(a != "*" and not a.endswith(":*") for a in s["Action"]), s
@@ -113,10 +113,10 @@ def test_no_aws_managed_policy_anywhere_in_the_output(rendered):
 
 
 @pytest.mark.parametrize("n", [1, 2, 25])
-def test_roles_and_policies_do_not_grow_with_queries(deploy, n):
+def test_roles_and_policies_do_not_grow_with_queries(decided, n):
     from rsqgen import render
 
-    d = deploy(_spec(queries=n))
+    d = decided(_spec(queries=n))
     files = render.render(d)
     main = files["main.tf"].decode()
     assert main.count('module "schedule_role"') == 1
@@ -130,8 +130,8 @@ def test_roles_and_policies_do_not_grow_with_queries(deploy, n):
     assert role_resources == 1
 
 
-def test_rule_name_statement_name_and_rule_arn_agree(deploy):
-    d = deploy(MINIMAL)
+def test_rule_name_statement_name_and_rule_arn_agree(decided):
+    d = decided(MINIMAL)
     (q,) = d.queries
     assert q.rule_name == "QS2-top5-sales"
     assert q.rule_arn == "arn:aws:events:ap-northeast-1:111122223333:rule/QS2-top5-sales"
@@ -150,13 +150,13 @@ def test_names_fit_aws_limits_with_a_stable_suffix():
     assert fit_name("short", 64) == "short"
 
 
-def test_longest_names_fit(deploy):
+def test_longest_names_fit(decided):
     name = "n" + "x" * 30
     key = "k" * 60
     text = MINIMAL.replace("name: demo", f"name: {name}").replace("top5-sales:", f"{key}:")
     text += "notifications:\n  ops: {emails: [a@example.com]}\n"
     text = text.replace("schedule: rate(5 minutes)", "schedule: rate(5 minutes)\n    notify: {topic: ops, on: [failed, trigger]}")
-    d = deploy(text)
+    d = decided(text)
     (q,) = d.queries
     assert len(q.rule_name) == 64
     assert len(q.status.rule_name) <= aws.RULE_NAME_MAX
@@ -164,7 +164,7 @@ def test_longest_names_fit(deploy):
     assert len(d.operators.group_name) <= aws.IAM_GROUP_NAME_MAX
 
 
-def test_notifications_publishers_are_exactly_the_rules_that_use_them(deploy):
+def test_notifications_publishers_are_exactly_the_rules_that_use_them(decided):
     text = MINIMAL + spec_text(
         """
         notifications:
@@ -173,7 +173,7 @@ def test_notifications_publishers_are_exactly_the_rules_that_use_them(deploy):
         """
     )
     text = text.replace("schedule: rate(5 minutes)", "schedule: rate(5 minutes)\n    notify: {topic: ops, on: [trigger, failed]}")
-    d = deploy(text)
+    d = decided(text)
     topics = {t.key: t for t in d.topics}
     (q,) = d.queries
     assert topics["ops"].publisher_rule_arns == tuple(sorted([q.rule_arn, q.status.rule_arn]))

@@ -13,8 +13,9 @@ from functools import cached_property
 from typing import Any
 
 from botocore.exceptions import ClientError
-
-from rsqgen.plan import DLQ_ARN, SCHEDULE_KEY_ARN, Deployment, QueryPlan, Ref, policy_document
+from rsqgen.deploy import Deployment, ScheduledQuery
+from rsqgen.deploy.iam import DLQ_ARN, SCHEDULE_KEY_ARN
+from rsqgen.values import Ref, policy_document, resolve
 
 
 class Checks:
@@ -84,7 +85,7 @@ class Expect:
             self.refs[DLQ_ARN] = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def __call__(self, value: Any) -> Any:
-        value = self.d.resolve(value, self.account)
+        value = resolve(value, self.account)
         return self._refs(value)
 
     def _refs(self, value: Any) -> Any:
@@ -238,7 +239,7 @@ def _verify_dead_letter_queue(aws: Aws, d: Deployment, expect: Expect, checks: C
 SCHEDULER_DEFAULT_RETRY = {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
 
 
-def _invocation(q: QueryPlan, expect: Expect) -> dict[str, Any]:
+def _invocation(q: ScheduledQuery, expect: Expect) -> dict[str, Any]:
     """RetryPolicy and DeadLetterConfig as both EventBridge APIs return them."""
     out: dict[str, Any] = {}
     if q.retry is not None:
@@ -283,7 +284,7 @@ def _verify_rules(aws: Aws, d: Deployment, expect: Expect, role_arn: str, topic_
             checks.equal(f"{q.rule_name}: trigger notification target", targets["notify-trigger"]["Arn"], topic_arns[q.trigger_topic])
 
 
-def _verify_status_rule(aws: Aws, q: QueryPlan, rule: dict, topic_arns: dict[str, str], checks: Checks) -> None:
+def _verify_status_rule(aws: Aws, q: ScheduledQuery, rule: dict, topic_arns: dict[str, str], checks: Checks) -> None:
     name = q.status.rule_name
     checks.equal(
         f"{name}: event pattern",

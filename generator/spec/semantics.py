@@ -9,19 +9,32 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import zoneinfo
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import aws
-from .errors import SpecError, SpecIssue
-from .model import Spec
-from .schedule import ScheduleError, parse_schedule
+from .. import aws
+from ..errors import SpecError, SpecIssue
+from ..values import parse_rfc3339
+from .model import NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE, Spec
+from .schedule import Schedule, ScheduleError, parse_schedule
 from .yamlsrc import Document, format_path
+
+__all__ = ["QUERY_KEY", "TOPIC_KEY", "ResolvedQuery", "check_semantics"]
 
 CLUSTER_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 SERVERLESS_NAME = re.compile(r"[a-z0-9-]{3,64}")
 QUERY_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,59}")
 TOPIC_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+
+
+@dataclass(frozen=True)
+class ResolvedQuery:
+    """What the semantic pass resolved for one query, beyond the model."""
+
+    sql: tuple[str, ...]  # one statement, or a batch
+    schedule: Schedule
 
 
 class _Issues:
@@ -45,12 +58,8 @@ def _did_you_mean(value: str, choices: list[str], section: str) -> str:
     return (f"did you mean {near[0]!r}? " if near else "") + f"defined in '{section}': {', '.join(choices)}"
 
 
-def check_semantics(spec: Spec, document: Document, spec_path: Path | None):
+def check_semantics(spec: Spec, document: Document, spec_path: Path | None) -> dict[str, ResolvedQuery]:
     """Return the resolved queries, or raise SpecError with every issue found."""
-    from .spec import ResolvedQuery
-
-    from .spec import NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE
-
     issues = _Issues(document)
     for tag in spec.tags:
         if SECRET_LIKE.search(tag):
@@ -142,9 +151,7 @@ def _check_notifications(spec: Spec, issues: _Issues) -> None:
                 issues.at(("notifications", key, "emails", i), f"{topic.emails[i]!r} is listed twice", "list each address once")
 
 
-def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues):
-    from .spec import ResolvedQuery
-
+def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues) -> ResolvedQuery | None:
     path = ("queries", key)
     before = len(issues.items)
     if not QUERY_KEY.fullmatch(key):
@@ -255,24 +262,13 @@ def _check_scheduler_options(spec: Spec, q, path: tuple[Any, ...], issues: _Issu
         value = getattr(q, field)
         if value is None:
             continue
-        parsed = _rfc3339(value)
+        parsed = parse_rfc3339(value)
         if parsed is None:
             issues.at(path + (field,), f"{value!r} is not an RFC 3339 time with a zone", "e.g. 2027-01-01T00:00:00Z or 2027-01-01T09:00:00+09:00")
         else:
             bounds[field] = parsed
     if len(bounds) == 2 and bounds["end_date"] <= bounds["start_date"]:
         issues.at(path + ("end_date",), "end_date is not after start_date", "the schedule would never run")
-
-
-def _rfc3339(value: str):
-    from datetime import datetime
-
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", value):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _check_sql_value(value: Any, path: tuple[Any, ...], issues: _Issues) -> tuple[str, ...]:
@@ -326,8 +322,6 @@ def _read_sql_file(name: str, base_dir: Path, path: tuple[Any, ...], issues: _Is
 
 @functools.lru_cache(maxsize=None)
 def _is_zone(name: str) -> bool:
-    import zoneinfo
-
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -337,6 +331,4 @@ def _is_zone(name: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    import zoneinfo
-
     return frozenset(zoneinfo.available_timezones())

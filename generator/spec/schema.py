@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import __version__
+from .. import __version__
+from .model import Spec
 from .semantics import QUERY_KEY, TOPIC_KEY
+
+__all__ = ["SCHEMA_ID", "schema_json", "spec_schema"]
 
 SCHEMA_ID = "https://rsqgen.dev/schema/spec-v1.json"
 
 
 def spec_schema() -> dict[str, Any]:
-    from .model import Spec
-
     schema = Spec.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID

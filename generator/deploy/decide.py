@@ -1,0 +1,249 @@
+"""Stage 2, the decisions: from a validated spec to a Deployment in which everything is decided.
+
+Every name (QS2-<key>, role, group, topics, status rules), every ARN and every policy document is
+decided here and only here; the templates place these values and decide nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from .. import aws
+from ..errors import SpecError, SpecIssue
+from ..spec import LoadedSpec
+from ..spec.yamlsrc import format_path
+from ..values import ACCOUNT, Ref, Value, parse_rfc3339, to_utc
+from . import iam, quotas
+from .parts import (
+    Auth,
+    DeadLetterQueue,
+    Deployment,
+    OperatorsGroup,
+    ScheduledQuery,
+    ScheduleRole,
+    StatusRule,
+    Topic,
+    Warehouse,
+)
+
+__all__ = ["decide", "fit_name"]
+
+def fit_name(name: str, limit: int) -> str:
+    """`name` if it fits in `limit` characters, else a truncation with a stable 8-hex suffix."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: limit - 9].rstrip('-_.')}-{digest}"
+
+
+def decide(loaded: LoadedSpec) -> Deployment:
+    """The decided Deployment; a quota AWS would refuse becomes a SpecError at the key to change."""
+    try:
+        return _decide(loaded)
+    except quotas.QuotaError as exc:
+        where = loaded.document.key_location(exc.where)
+        raise SpecError([SpecIssue(where, format_path(exc.where), exc.message, exc.allowed)]) from None
+
+
+def _decide(loaded: LoadedSpec) -> Deployment:
+    spec = loaded.spec
+    partition = aws.partition_for(spec.region)
+    account = spec.account_id or ACCOUNT
+    arns = aws.Arns(partition, spec.region, account)
+    warnings: list[str] = []
+
+    role_name = f"{spec.name}-redshift-scheduler"
+    role_arn = arns.iam_role(role_name)
+
+    warehouses = {key: _warehouse(key, wh, arns) for key, wh in spec.warehouses.items()}
+
+    topic_publishers: dict[str, list[str]] = {key: [] for key in spec.notifications}
+    dlq_sources: list[str] = []
+    queries: list[ScheduledQuery] = []
+    for key, q in spec.queries.items():
+        resolved = loaded.queries[key]
+        wh = warehouses[q.warehouse]
+        rule_name = f"QS2-{key}"
+        rule_arn = arns.events_rule(rule_name)
+        auth, db_user, secret = _auth(q.auth, wh)
+        dead_letter: Value | None = q.dead_letter_queue_arn
+        if q.dead_letter_queue:
+            dead_letter = iam.DLQ_ARN
+            if q.scheduler == "rule":
+                dlq_sources.append(rule_arn)
+        status = None
+        trigger = None
+        if q.notify is not None:
+            states = []
+            if "failed" in q.notify.on:
+                states += ["FAILED", "ABORTED"]
+            if "finished" in q.notify.on:
+                states.append("FINISHED")
+            if states:
+                status_name = fit_name(f"{spec.name}-{key}-status", aws.RULE_NAME_MAX)
+                status = StatusRule(status_name, arns.events_rule(status_name), tuple(states), q.notify.topic)
+                topic_publishers[q.notify.topic].append(status.rule_arn)
+            if "trigger" in q.notify.on:
+                trigger = q.notify.topic
+                topic_publishers[q.notify.topic].append(rule_arn)
+        words = resolved.schedule.describe()
+        queries.append(
+            ScheduledQuery(
+                key=key,
+                rule_name=rule_name,
+                rule_arn=rule_arn,
+                description=q.description if q.description is not None else f"Scheduled query {key}: {words} (rsqgen)",
+                schedule_expression=resolved.schedule.expression,
+                schedule_words=words,
+                enabled=q.enabled,
+                backend=q.scheduler,
+                timezone=q.timezone,
+                warehouse=q.warehouse,
+                target_arn=wh.arn,
+                database=q.database,
+                auth=auth,
+                db_user=db_user,
+                secret_arn=secret,
+                sql=resolved.sql,
+                with_event=status is not None,
+                trigger_topic=trigger,
+                status=status,
+                cluster_identifier=q.warehouse if wh.type == "cluster" else None,
+                workgroup_name=q.warehouse if wh.type == "serverless" else None,
+                retry=(q.retry.max_event_age_seconds, q.retry.max_attempts) if q.retry else None,
+                dead_letter_arn=dead_letter,
+                flexible_window_minutes=q.flexible_window_minutes,
+                start_date=_utc(q.start_date),
+                end_date=_utc(q.end_date),
+            )
+        )
+
+    topics = tuple(
+        Topic(
+            key=key,
+            name=f"{spec.name}-{key}",
+            emails=tuple(sorted(set(t.emails), key=str.lower)),
+            publisher_rule_arns=tuple(sorted(topic_publishers[key])),
+        )
+        for key, t in sorted(spec.notifications.items())
+    )
+    for t in topics:
+        if not t.publisher_rule_arns:
+            warnings.append(f"notification topic {t.key!r} is used by no query: it is created, but nothing publishes to it")
+
+    users = {op.user: not op.existing for op in spec.operators if op.user is not None}
+    role_operators = tuple(sorted(op.role for op in spec.operators if op.role is not None))
+    operator_arns = tuple(sorted([arns.iam_user(u) for u in users] + list(role_operators)))
+    if not operator_arns:
+        warnings.append(
+            "no operators: nobody can create schedules in the console or view their history; add users or roles under 'operators'"
+        )
+    backends = {q.backend for q in queries}
+    trusted = aws.CONSOLE_TRUSTED_SERVICES + ((aws.SCHEDULER_SERVICE,) if "scheduler" in backends else ())
+    inline, managed = quotas.pack(iam.role_statements(queries, warehouses, arns), spec.quotas.managed_policies_per_role)
+    role = ScheduleRole(
+        name=role_name,
+        arn=role_arn,
+        policy_name="scheduled-query-permissions",
+        trusted_services=tuple(sorted(trusted)),
+        operator_arns=operator_arns,
+        statements=inline,
+        managed_policies=managed,
+    )
+    quotas.check_trust(role.trust_policy(), len(operator_arns), spec.quotas.trust_policy_size)
+    rules = sum(1 for q in queries if q.backend == "rule") + sum(1 for q in queries if q.status)
+    warning = quotas.rules_warning(rules, spec.quotas.rules_per_bus)
+    if warning:
+        warnings.append(warning)
+    operators = OperatorsGroup(
+        group_name=f"{spec.name}-redshift-operators",
+        policy_name="manage-scheduled-queries",
+        users=dict(sorted(users.items())),
+        statements=iam.operator_statements(role, arns, backends),
+        role_arns=role_operators,
+    )
+    uses_dlq = any(q.dead_letter_queue for q in spec.queries.values())
+    tags = {"ManagedBy": "rsqgen", "RsqgenSpec": spec.name}
+    tags.update(spec.tags)
+    return Deployment(
+        # Only the file's name: the output must not depend on where the spec was rendered from.
+        spec_file=re.sub(r"[^\w.+@=,-]", "_", Path(loaded.file).name),
+        name=spec.name,
+        region=spec.region,
+        partition=partition,
+        account_id=spec.account_id,
+        tags=dict(sorted(tags.items())),
+        role=role,
+        operators=operators,
+        warehouses=tuple(warehouses[k] for k in sorted(warehouses)),
+        topics=topics,
+        queries=tuple(sorted(queries, key=lambda q: q.key)),
+        warnings=tuple(warnings),
+        schedule_group=f"{spec.name}-redshift-queries" if "scheduler" in backends else None,
+        dead_letter_queue=DeadLetterQueue(f"{spec.name}-scheduled-query-dlq", tuple(sorted(dlq_sources))) if uses_dlq else None,
+    )
+
+
+def _warehouse(key: str, wh, arns: aws.Arns) -> Warehouse:
+    c = wh.create
+    if wh.type == "cluster":
+        common: dict[str, Any] = dict(key=key, type="cluster", arn=arns.cluster(key), namespace=None)
+        if c is None:
+            return Warehouse(created=False, **common)
+        return Warehouse(
+            created=True,
+            node_type=c.node_type,
+            nodes=c.nodes or 1,
+            database=c.database,
+            admin_user=c.admin_user,
+            subnet_ids=tuple(c.subnet_ids) if c.subnet_ids is not None else None,
+            security_group_ids=tuple(c.security_group_ids or ()),
+            kms_key_arn=c.kms_key_arn,
+            admin_secret_arn=Ref(f'module.redshift_cluster["{key}"].master_password_secret_arn'),
+            **common,
+        )
+    # Serverless: a workgroup's ARN ends in a generated id, so it is read (existing) or exported (created).
+    if c is None:
+        return Warehouse(
+            key=key,
+            type="serverless",
+            arn=Ref(f'data.aws_redshiftserverless_workgroup.this["{key}"].arn'),
+            created=False,
+            namespace=wh.namespace,
+        )
+    return Warehouse(
+        key=key,
+        type="serverless",
+        arn=Ref(f'module.redshift_serverless["{key}"].workgroup_arn'),
+        created=True,
+        namespace=wh.namespace,
+        database=c.database,
+        admin_user=c.admin_user,
+        base_capacity=c.base_capacity or 8,
+        subnet_ids=tuple(c.subnet_ids) if c.subnet_ids is not None else None,
+        security_group_ids=tuple(c.security_group_ids or ()),
+        kms_key_arn=c.kms_key_arn,
+        admin_secret_arn=Ref(f'module.redshift_serverless["{key}"].admin_password_secret_arn'),
+    )
+
+
+def _utc(value: str | None) -> str | None:
+    """RFC 3339 in UTC ('Z'), as AWS returns it: any other offset would show as a change on every plan."""
+    if value is None:
+        return None
+    parsed = parse_rfc3339(value)
+    assert parsed is not None, value  # the spec stage accepted only RFC 3339 times
+    return to_utc(parsed)
+
+
+def _auth(auth, wh: Warehouse) -> tuple[Auth, str | None, Value | None]:
+    if auth.db_user is not None:
+        return "db_user", auth.db_user, None
+    if auth.secret_arn is not None:
+        return "secret", None, auth.secret_arn
+    if auth.admin_secret:
+        return "admin_secret", None, wh.admin_secret_arn
+    return "iam", None, None

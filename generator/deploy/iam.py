@@ -1,0 +1,105 @@
+"""The IAM statements of the schedule role and of the operators' group: least privilege, decided once.
+
+Each statement names the exact resources a query needs; `Resource "*"` appears only for the Data
+API actions that have no resource type (aws.DATA_API_ACTIONS_WITHOUT_RESOURCE_TYPE).
+"""
+
+from __future__ import annotations
+
+from .. import aws
+from ..values import Ref, Statement, Value
+from .parts import ScheduledQuery, ScheduleRole, Warehouse
+
+__all__ = ["DLQ_ARN", "SCHEDULE_KEY_ARN", "operator_statements", "role_statements", "sorted_unique"]
+
+# Values that exist only once Terraform created them (module outputs of the root module).
+SCHEDULE_KEY_ARN = Ref("module.schedule_group.kms_key_arn")
+DLQ_ARN = Ref("module.dead_letter_queue.arn")
+
+
+def sorted_unique(values) -> tuple[Value, ...]:
+    """Sort strings; keep Refs after them in first-seen order (they have no stable text order)."""
+    values = list(values)  # may be a generator: it is read twice below
+    strings = sorted({v for v in values if isinstance(v, str)})
+    refs: list[Ref] = []
+    for v in values:
+        if isinstance(v, Ref) and v not in refs:
+            refs.append(v)
+    return tuple(strings) + tuple(refs)
+
+
+def role_statements(queries: list[ScheduledQuery], warehouses: dict[str, Warehouse], arns: aws.Arns) -> tuple[Statement, ...]:
+    single = [q for q in queries if len(q.sql) == 1]
+    batch = [q for q in queries if len(q.sql) > 1]
+    statements: list[Statement] = []
+    if single:
+        statements.append(Statement("RunStatements", ("redshift-data:ExecuteStatement",), sorted_unique(q.target_arn for q in single)))
+    if batch:
+        statements.append(
+            Statement("RunBatchStatements", ("redshift-data:BatchExecuteStatement",), sorted_unique(q.target_arn for q in batch))
+        )
+    # Operators read the history of these statements in the console by assuming this role.
+    statements.append(
+        Statement("ReadOwnStatements", aws.DATA_API_UNSCOPED_ACTIONS, ("*",), conditions=aws.STATEMENT_OWNER_CONDITION)
+    )
+    db_user = [q for q in queries if q.auth == "db_user"]
+    if db_user:
+        resources = [arns.dbuser(q.warehouse, q.db_user) for q in db_user] + [arns.dbname(q.warehouse, q.database) for q in db_user]
+        statements.append(Statement("DatabaseUserCredentials", ("redshift:GetClusterCredentials",), sorted_unique(resources)))
+    iam_cluster = [q for q in queries if q.auth == "iam" and warehouses[q.warehouse].type == "cluster"]
+    if iam_cluster:
+        statements.append(
+            Statement(
+                "IamIdentityCredentials",
+                ("redshift:GetClusterCredentialsWithIAM",),
+                sorted_unique(arns.dbname(q.warehouse, q.database) for q in iam_cluster),
+            )
+        )
+    iam_serverless = [q for q in queries if q.auth == "iam" and warehouses[q.warehouse].type == "serverless"]
+    if iam_serverless:
+        statements.append(
+            Statement(
+                "ServerlessCredentials",
+                ("redshift-serverless:GetCredentials",),
+                sorted_unique(q.target_arn for q in iam_serverless),
+            )
+        )
+    secrets = [q.secret_arn for q in queries if q.secret_arn is not None]
+    if secrets:
+        statements.append(Statement("ReadDatabaseSecrets", ("secretsmanager:GetSecretValue",), sorted_unique(secrets)))
+    scheduled = [q for q in queries if q.backend == "scheduler"]
+    if scheduled:
+        # Scheduler decrypts the payload (the SQL) with the execution role's permission.
+        statements.append(Statement("DecryptSchedulePayloads", ("kms:Decrypt",), (SCHEDULE_KEY_ARN,)))
+        queues = [q.dead_letter_arn for q in scheduled if q.dead_letter_arn is not None]
+        if queues:
+            statements.append(Statement("SendFailedInvocations", ("sqs:SendMessage",), sorted_unique(queues)))
+    return tuple(statements)
+
+
+def operator_statements(role: ScheduleRole, arns: aws.Arns, backends: set[str]) -> tuple[Statement, ...]:
+    statements = [
+        Statement("AssumeScheduleRole", ("sts:AssumeRole",), (role.arn,)),
+        # The console passes the schedule role to EventBridge when it creates a QS2- rule.
+        Statement(
+            "PassScheduleRoleToEventBridge",
+            ("iam:PassRole",),
+            (role.arn,),
+            conditions={"StringEquals": {"iam:PassedToService": ["events.amazonaws.com"]}},
+        ),
+        Statement(
+            "ManageConsoleScheduledQueries",
+            (
+                "events:DeleteRule",
+                "events:DescribeRule",
+                "events:DisableRule",
+                "events:EnableRule",
+                "events:ListTargetsByRule",
+                "events:PutRule",
+                "events:PutTargets",
+                "events:RemoveTargets",
+            ),
+            (arns.events_rule("QS2-*"),),
+        ),
+    ]
+    return tuple(statements)

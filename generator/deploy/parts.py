@@ -1,0 +1,188 @@
+"""The decided Deployment: every name, ARN and policy document a rendered tree will hold.
+
+Plain frozen dataclasses, built by `decide` and read by the renderer and the tools. A value is a
+plain string, or a `Ref` to something Terraform only knows at apply time (a secret that Redshift
+creates, a workgroup's generated ARN). ARNs in a spec without `account_id` carry the
+values.ACCOUNT placeholder, which the renderer turns into `${local.account_id}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..values import Ref, Statement, Value, policy_document
+
+__all__ = [
+    "Auth",
+    "DeadLetterQueue",
+    "Deployment",
+    "OperatorsGroup",
+    "ScheduleRole",
+    "ScheduledQuery",
+    "StatusRule",
+    "Topic",
+    "Warehouse",
+]
+
+Auth = Literal["db_user", "secret", "iam", "admin_secret"]
+
+
+@dataclass(frozen=True)
+class ScheduleRole:
+    name: str
+    arn: str
+    policy_name: str
+    trusted_services: tuple[str, ...]
+    operator_arns: tuple[str, ...]
+    statements: tuple[Statement, ...]  # the inline policy
+    managed_policies: tuple[tuple[Statement, ...], ...] = ()  # overflow beyond the inline quota
+
+    @property
+    def all_statements(self) -> tuple[Statement, ...]:
+        return self.statements + tuple(s for policy in self.managed_policies for s in policy)
+
+    def trust_policy(self) -> dict[str, Any]:
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "TrustedServices",
+                "Effect": "Allow",
+                "Principal": {"Service": list(self.trusted_services)},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+        if self.operator_arns:
+            statements.append(
+                {
+                    "Sid": "Operators",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": list(self.operator_arns)},
+                    "Action": "sts:AssumeRole",
+                }
+            )
+        return {"Version": "2012-10-17", "Statement": statements}
+
+    def permissions_policy(self) -> dict[str, Any]:
+        """The inline policy (with managed_policies, the role's whole permissions)."""
+        return policy_document(self.statements)
+
+
+@dataclass(frozen=True)
+class OperatorsGroup:
+    group_name: str
+    policy_name: str
+    users: dict[str, bool]  # user name -> create it
+    statements: tuple[Statement, ...]  # the group policy
+    role_arns: tuple[str, ...]  # role operators: trusted by the role, not managed here
+
+    def group_policy(self) -> dict[str, Any]:
+        return policy_document(self.statements)
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    key: str
+    type: Literal["cluster", "serverless"]
+    arn: Value  # the EventBridge target
+    created: bool
+    namespace: str | None
+    # creation parameters (created warehouses only)
+    node_type: str | None = None
+    nodes: int | None = None
+    database: str | None = None
+    admin_user: str | None = None
+    base_capacity: int | None = None
+    subnet_ids: tuple[str, ...] | None = None  # None: the default VPC's subnets
+    security_group_ids: tuple[str, ...] = ()
+    kms_key_arn: str | None = None
+    admin_secret_arn: Ref | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    name: str
+    emails: tuple[str, ...]
+    publisher_rule_arns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StatusRule:
+    rule_name: str
+    rule_arn: str
+    states: tuple[str, ...]
+    topic: str  # a Topic key
+
+
+@dataclass(frozen=True)
+class DeadLetterQueue:
+    name: str
+    source_rule_arns: tuple[str, ...]  # rules that send to it (Scheduler sends through the role)
+
+
+@dataclass(frozen=True)
+class ScheduledQuery:
+    key: str
+    rule_name: str  # rule or schedule name == statement name
+    rule_arn: str
+    description: str
+    schedule_expression: str
+    schedule_words: str
+    enabled: bool
+    backend: Literal["rule", "scheduler"]
+    timezone: str | None
+    warehouse: str
+    target_arn: Value
+    database: str
+    auth: Auth
+    db_user: str | None
+    secret_arn: Value | None
+    sql: tuple[str, ...]
+    with_event: bool
+    trigger_topic: str | None
+    status: StatusRule | None
+    cluster_identifier: str | None = None  # the Scheduler's Data API request names its target
+    workgroup_name: str | None = None
+    retry: tuple[int, int] | None = None  # (maximum_event_age_in_seconds, maximum_retry_attempts)
+    dead_letter_arn: Value | None = None
+    flexible_window_minutes: int | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    spec_file: str
+    name: str
+    region: str
+    partition: str
+    account_id: str | None  # None: looked up by the generated code
+    tags: dict[str, str]
+    role: ScheduleRole
+    operators: OperatorsGroup
+    warehouses: tuple[Warehouse, ...]
+    topics: tuple[Topic, ...]
+    queries: tuple[ScheduledQuery, ...]
+    warnings: tuple[str, ...]
+    schedule_group: str | None = None  # EventBridge Scheduler group, when a query uses it
+    dead_letter_queue: DeadLetterQueue | None = None
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """The hand-written modules the root module calls (copied into the output), sorted."""
+        used = ["operators", "schedule-role"]
+        if any(w.created and w.type == "cluster" for w in self.warehouses):
+            used.append("redshift-cluster")
+        if any(w.created and w.type == "serverless" for w in self.warehouses):
+            used.append("redshift-serverless")
+        if self.topics:
+            used.append("notifications")
+        if any(q.backend == "rule" for q in self.queries):
+            used.append("scheduled-query")
+        if any(q.backend == "scheduler" for q in self.queries):
+            used += ["scheduler-query", "schedule-group"]
+        if any(q.status for q in self.queries):
+            used.append("query-status")
+        if self.dead_letter_queue:
+            used.append("dead-letter-queue")
+        return tuple(sorted(used))

@@ -1,0 +1,115 @@
+"""Render a Deployment into the files of a Terraform root module, in memory.
+
+The templates only place values that the Deployment decided. Escaping is not opt-in: each output
+kind has its own jinja environment whose `finalize` escapes every `{{ }}` value for that kind (HCL
+or Markdown) unless a filter already escaped it (and so marked it `Escaped`). A value without a
+filter is therefore escaped too, never written raw. The result is a mapping of relative path ->
+bytes, the root module's files plus a copy of the hand-written modules it calls, so the same
+Deployment always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .. import __version__, aws
+from ..deploy import Deployment
+from ..text import md_text
+from . import diagram, hcl
+from .markdown import FILTERS as MARKDOWN_FILTERS
+
+__all__ = ["ROOT_FILES", "Escaped", "render"]
+
+# Root module files, each rendered from templates/<name>.j2.
+ROOT_FILES = ("versions.tf", "providers.tf", "main.tf", "outputs.tf", "README.md")
+
+
+class Escaped(str):
+    """Text already escaped for the file it goes into: what every filter returns."""
+
+
+def _escaping(fn: Callable[..., str]) -> Callable[..., Escaped]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Escaped:
+        return Escaped(fn(*args, **kwargs))
+
+    return wrapper
+
+
+def _hcl_default(value: Any) -> str:
+    return hcl.value(value)
+
+
+def _markdown_default(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"{value!r} has no Markdown form: say it in words in the template")
+    return md_text(str(value))
+
+
+HCL_FILTERS = {"hcl": hcl.value, "hcl_text": hcl.text, "hcl_string": hcl.string, "comment": hcl.comment}
+
+
+def _asset_dir(name: str) -> Path:
+    """`templates/` or `modules/`: inside the installed package, else next to the source tree."""
+    packaged = resources.files("rsqgen") / name
+    if packaged.is_dir():
+        return Path(str(packaged))
+    source = Path(__file__).resolve().parents[2] / name
+    if source.is_dir():
+        return source
+    raise FileNotFoundError(f"rsqgen's {name}/ folder is missing from the installation")
+
+
+@functools.lru_cache(maxsize=None)
+def _environment(kind: str) -> jinja2.Environment:
+    """The environment for one output kind ("hcl" or "markdown"): its escaper and its filters."""
+    default, filters = (_hcl_default, HCL_FILTERS) if kind == "hcl" else (_markdown_default, MARKDOWN_FILTERS)
+
+    def finalize(value: Any) -> str:
+        return value if isinstance(value, Escaped) else default(value)
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_asset_dir("templates"))),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # jinja's own escaping is HTML's; `finalize` escapes for HCL or Markdown
+        finalize=finalize,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update({name: _escaping(fn) for name, fn in filters.items()})
+    return env
+
+
+def render(d: Deployment) -> dict[str, bytes]:
+    context: dict[str, Any] = {
+        "d": d,
+        "version": __version__,
+        "provider_constraint": aws.PROVIDER_CONSTRAINT,
+        "terraform_constraint": aws.TERRAFORM_CONSTRAINT,
+        "diagram": diagram.to_mermaid(diagram.build(d)),
+    }
+    files: dict[str, bytes] = {}
+    for name in ROOT_FILES:
+        kind = "hcl" if name.endswith(".tf") else "markdown"
+        text = _environment(kind).get_template(name + ".j2").render(context)
+        text = hcl.layout(text) if kind == "hcl" else text.rstrip("\n") + "\n"
+        files[name] = text.encode("utf-8")
+    modules_root = _asset_dir("modules")
+    for module in d.modules:
+        base = modules_root / module
+        for path in sorted(base.rglob("*")):
+            rel = path.relative_to(base)
+            if path.is_file() and not _ignored(rel):
+                files[f"modules/{module}/{rel.as_posix()}"] = path.read_bytes()
+    return dict(sorted(files.items()))
+
+
+def _ignored(path: Path) -> bool:
+    return any(part.startswith(".") for part in path.parts) or path.suffix in (".tfstate", ".backup")

@@ -1,0 +1,96 @@
+"""Fixtures of the deploy suite: one moto server and one Serverless stub per session (emptied for
+each example), and the figures report printed at the end of the run."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from helpers.motoserver import MotoServer, WorkgroupStub, find_moto_server
+
+
+class _FiguresReport:
+    """Prints the figures at the end of the run and writes them as JSON (for the closing note)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.started = time.monotonic()
+        self.examples: dict[str, dict] = {}
+
+    def wall_seconds(self) -> float:
+        ends = [f["_end"] for f in self.examples.values() if "_end" in f]
+        return round((max(ends) if ends else time.monotonic()) - self.started, 1)
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.examples:
+            return
+        doc = {
+            "suite_wall_seconds": self.wall_seconds(),
+            "examples": {k: {n: v for n, v in f.items() if not n.startswith("_")} for k, f in self.examples.items()},
+        }
+        self.path.write_text(json.dumps(doc, indent=2) + "\n")
+        tr = terminalreporter
+        tr.section("deploy figures")
+        for case_id, figures in doc["examples"].items():
+            tr.write_line(f"{case_id}:")
+            for name, value in figures.items():
+                tr.write_line(f"    {name}: {json.dumps(value)}")
+        tr.write_line(f"deploy suite wall time: {doc['suite_wall_seconds']}s (first deploy test's setup to the last one's end)")
+        tr.write_line(f"figures as JSON: {self.path}")
+
+
+@pytest.fixture(scope="session")
+def figures_report(request, tmp_path_factory):
+    report = _FiguresReport(tmp_path_factory.getbasetemp() / "deploy-figures.json")
+    request.config.pluginmanager.register(report, "rsqgen-deploy-figures")
+    return report
+
+
+@pytest.fixture(scope="session")
+def moto_server(figures_report, tmp_path_factory):
+    binary = find_moto_server()
+    if not binary:
+        pytest.fail(
+            "moto_server is required by the deploy tests and was not found (beside the venv's python, or on PATH); "
+            "`make test` installs it",
+            pytrace=False,
+        )
+    server = MotoServer(binary, tmp_path_factory.mktemp("moto") / "moto_server.log")
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def workgroup_stub():
+    stub = WorkgroupStub()
+    stub.start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def moto(moto_server):
+    """The moto server, emptied: each example starts from a fresh account."""
+    moto_server.reset()
+    return moto_server
+
+
+@pytest.fixture
+def workgroups(workgroup_stub):
+    workgroup_stub.reset()
+    return workgroup_stub
+
+
+@pytest.fixture
+def figures(request, figures_report):
+    record = {"outcome": "incomplete", "_start": time.monotonic()}
+    figures_report.examples[request.node.callspec.id] = record
+    yield record
+    record["_end"] = time.monotonic()
+    record["seconds"] = round(record["_end"] - record["_start"], 1)
