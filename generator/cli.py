@@ -25,6 +25,7 @@ __all__ = ["app", "main"]
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     help="Amazon Redshift scheduled queries as code: a YAML spec in, a validated Terraform root module out.",
@@ -48,8 +49,9 @@ def _errors_to_exit() -> Iterator[None]:
         for line in exc.lines():
             warn(line)
         raise typer.Exit(int(exc.exit_code)) from None
-    except OSError as exc:
-        warn(f"error: {exc}")
+    except OSError as exc:  # a path the user gave: missing, a folder, not readable
+        reason = exc.strerror or str(exc)
+        warn(f"error: {exc.filename}: {reason}" if exc.filename else f"error: {reason}")
         raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
 
 
@@ -62,8 +64,8 @@ def _core():
 
 @app.command()
 def render(
-    spec: Path = typer.Argument(..., help="The spec file (YAML)."),
-    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder. Default: terraform/<name> next to the current folder."),
+    spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file (YAML).", show_default=False),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder. Default: terraform/<name> inside the current folder."),
     force: bool = typer.Option(False, "--force", help="Write into a folder holding files rsqgen did not write, or that were edited by hand."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 with a diff when the output folder is not what SPEC renders to."),
 ) -> None:
@@ -73,19 +75,22 @@ def render(
         rendered = core.render_spec(spec, display_name=str(spec))
         target = out if out is not None else core.default_out(rendered)
         if check:
-            diff = core.check_current(rendered, target)
+            diff, refusal = core.check_current(rendered, target)
         else:
             result = core.write(rendered, target, force=force)
     if check:
         if diff:
             say(diff.rstrip("\n"))
-            warn(f"{target} is not current: run `rsqgen render {spec} -o {target}` and commit the result")
+            if refusal:
+                warn(f"{target} is not current, and a render would refuse to write it: {refusal}")
+            else:
+                warn(f"{target} is not current: run `rsqgen render {spec} -o {target}` and commit the result")
             raise typer.Exit(int(ExitCode.FINDINGS))
         say(f"{target} is current.")
         return
     d = rendered.deployment
-    for w in d.warnings:
-        warn(f"warning: {w}")
+    for w in d.warnings:  # each says "warning:", after its file:line:col where it has one
+        warn(w)
     queries = f"{len(d.queries)} scheduled quer{'y' if len(d.queries) == 1 else 'ies'}"
     say(f"Wrote {len(result.written)} files to {target} ({queries}, modules: {', '.join(d.modules)}).")
     if result.removed:
@@ -98,7 +103,7 @@ def render(
 
 @app.command()
 def validate(
-    target: Path = typer.Argument(..., help="A rendered folder, or a spec file (rendered to a temporary folder first)."),
+    target: Path = typer.Argument(..., metavar="DIR|SPEC", help="A rendered folder, or a spec file (rendered to a temporary folder first)."),
     terraform: bool = typer.Option(True, "--terraform/--no-terraform", help="Run terraform fmt -check, init and validate."),
     checkov: bool = typer.Option(True, "--checkov/--no-checkov", help="Run checkov."),
 ) -> None:
@@ -115,6 +120,10 @@ def validate(
         for f in r.findings:
             say(f"         {f}")
     code = report.exit_code
+    skipped = [r.name for r in report.results if r.status == "SKIPPED"]
+    if code == ExitCode.OK and skipped:
+        say(f"All checks that ran passed; turned off: {', '.join(skipped)}.")
+        raise typer.Exit(int(code))
     say({ExitCode.OK: "All checks passed.", ExitCode.FINDINGS: "Findings above.", ExitCode.INCOMPLETE: "Some checks did not run: nothing is claimed for them."}[code])
     raise typer.Exit(int(code))
 
@@ -136,7 +145,7 @@ def schema(
 
 @app.command()
 def explain(
-    spec: Path = typer.Argument(..., help="The spec file (YAML)."),
+    spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file (YAML).", show_default=False),
     now: Optional[str] = typer.Option(None, "--now", help="Compute next runs from this time (RFC 3339), not the clock."),
 ) -> None:
     """Say in plain language what SPEC schedules, when it runs next, who can see it, what it may do."""
@@ -148,7 +157,7 @@ def explain(
 
 @app.command()
 def diagram(
-    spec: Path = typer.Argument(..., help="The spec file (YAML)."),
+    spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file (YAML).", show_default=False),
     fmt: str = typer.Option("mermaid", "--format", "-f", help="mermaid (default), dot, svg or png (svg and png need Graphviz's dot)."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Write to this file (required for png)."),
 ) -> None:
@@ -168,7 +177,7 @@ def diagram(
 
 @app.command()
 def review(
-    plan_json: Path = typer.Argument(..., help="A plan in JSON: terraform show -json tfplan > plan.json ('-' reads standard input)."),
+    plan_json: Path = typer.Argument(..., metavar="PLAN_JSON", help="A plan in JSON: terraform show -json tfplan > plan.json ('-' reads standard input)."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="security: exit 1 when a security-relevant change is present (for CI)."),
 ) -> None:
     """Summarise a Terraform plan for reviewers, security-relevant changes first (Markdown)."""
@@ -176,12 +185,27 @@ def review(
     with _errors_to_exit():
         if fail_on not in (None, "security"):
             raise core.InputError(f"--fail-on {fail_on!r} is not supported; use --fail-on security")
-        text = sys.stdin.read() if str(plan_json) == "-" else plan_json.read_text(encoding="utf-8")
-        result = core.review(text, str(plan_json))
+        if str(plan_json) == "-":
+            result = core.review(sys.stdin.read(), "<stdin>")
+        else:
+            result = core.review_file(plan_json)
     say(core.review_markdown(result).rstrip("\n"))
     if fail_on == "security" and result.security:
         warn(f"{len(result.security)} security-relevant change(s): review them before applying")
         raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        say(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print rsqgen's version and exit."),
+) -> None:
+    """Amazon Redshift scheduled queries as code: a YAML spec in, a validated Terraform root module out."""
 
 
 @app.command()

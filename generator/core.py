@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import deploy, render, spec, writer
 from .deploy import Deployment
-from .errors import InputError
+from .errors import InputError, OutputError
 from .render import diagram as diagrams
 from .spec import LoadedSpec
 from .spec.schema import schema_json
@@ -38,6 +38,7 @@ __all__ = [
     "load",
     "render_spec",
     "review",
+    "review_file",
     "review_markdown",
     "schema",
     "validate",
@@ -94,9 +95,17 @@ def write(rendered: Rendered, out_dir: str | Path, *, force: bool = False) -> wr
     return writer.write_tree(Path(out_dir), rendered.files, force=force)
 
 
-def check_current(rendered: Rendered, out_dir: str | Path) -> str:
-    """A unified diff from `out_dir` to what `rendered` would write; "" when it is current."""
-    return writer.diff_tree(Path(out_dir), rendered.files)
+def check_current(rendered: Rendered, out_dir: str | Path) -> tuple[str, str]:
+    """(a unified diff from `out_dir` to what `rendered` would write, "" when it is current;
+    why a plain render would refuse to write it, "" when it would not)."""
+    diff = writer.diff_tree(Path(out_dir), rendered.files)
+    refusal = ""
+    if diff:
+        try:
+            writer.assess(Path(out_dir), rendered.files, force=False)
+        except OutputError as exc:
+            refusal = exc.message
+    return diff, refusal
 
 
 def validate(target: str | Path, *, terraform: bool = True, checkov: bool = True) -> checks.Report:
@@ -144,6 +153,15 @@ def diagram(spec_path: str | Path, fmt: str = "mermaid") -> bytes:
 def review(plan_text: str, source: str) -> reviewing.Review:
     """What a Terraform plan (`terraform show -json`) changes, security-relevant changes first."""
     return reviewing.review(reviewing.load_plan(plan_text, source))
+
+
+def review_file(path: str | Path) -> reviewing.Review:
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start}); give the output of `terraform show -json PLANFILE`") from None
+    return review(text, str(path))
 
 
 def review_markdown(result: reviewing.Review) -> str:

@@ -10,7 +10,7 @@ import re
 
 from .values import ACCOUNT
 
-__all__ = ["CONTROL", "CONTROL_CHARS", "md_code", "md_span", "md_text", "terminal_safe", "visible"]
+__all__ = ["CONTROL", "CONTROL_CHARS", "diff_lines", "md_code", "md_span", "md_text", "terminal_safe", "visible"]
 
 # Control characters (all but tab and newline) and the Unicode line and paragraph separators:
 # invisible, or line-breaking, in a terminal, a reviewer's diff or a rendered page. A regular
@@ -54,3 +54,11 @@ def md_code(text: str, lang: str = "") -> str:
     body = visible(text.replace("\r\n", "\n").replace("\r", "\n")).rstrip("\n")
     return f"{fence}{lang}\n{body}\n{fence}"
 
+
+def diff_lines(text: str) -> list[str]:
+    """Lines for difflib: a last line without a newline gets one, and diff's own marker after it,
+    so that the diff never runs two lines together (`-a+b`)."""
+    lines = text.splitlines(True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines

@@ -24,6 +24,11 @@ class Ref:
 
     expr: str
 
+    @property
+    def when(self) -> str:
+        """When Terraform knows the value, in a reviewer's words."""
+        return "read at plan time" if self.expr.startswith("data.") else "known after apply"
+
 
 Value = str | Ref
 
@@ -36,6 +41,7 @@ class Statement:
     actions: tuple[str, ...]
     resources: tuple[Value, ...]
     conditions: dict[str, dict[str, list[str]]] = field(default_factory=dict, hash=False)
+    why: str = field(default="", compare=False)  # for reviewers (README, explain); not part of the policy
 
     def __post_init__(self) -> None:
         if not self.actions or not self.resources:  # an empty list would be a silent no-op grant

@@ -24,14 +24,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutputError
+from .text import diff_lines
 
-__all__ = ["MANIFEST", "WriteResult", "assess", "diff_tree", "manifest_bytes", "read_manifest", "write_tree"]
+__all__ = ["KEPT_FILES", "MANIFEST", "WriteResult", "assess", "diff_tree", "manifest_bytes", "read_manifest", "write_tree"]
 
 MANIFEST = ".rsqgen-manifest.json"
 
-# Terraform's working files that live beside the configuration: kept across renders, never
-# counted as foreign. Matched against the path relative to the output folder.
-TERRAFORM_FILES = (
+# Files that live beside a generated configuration and are not rsqgen's: Terraform's working files
+# and what people keep next to them (their backend, version pins, VCS files, saved plans). Kept
+# across renders, never counted as foreign, never a reason for --force. Matched against the path
+# relative to the output folder.
+KEPT_FILES = (
     ".terraform",
     ".terraform/*",
     ".terraform.lock.hcl",
@@ -49,6 +52,15 @@ TERRAFORM_FILES = (
     "*.tfplan",
     "tfplan",
     "crash.log",
+    "backend.tf",
+    "backend.tf.json",
+    "*.plan.json",
+    "plan.json",
+    "tfplan.json",
+    ".gitignore",
+    ".gitattributes",
+    ".terraform-version",
+    ".tool-versions",
 )
 
 
@@ -57,7 +69,7 @@ class WriteResult:
     path: Path
     written: tuple[str, ...]  # every file of the new tree
     removed: tuple[str, ...]  # files of the previous render that the spec no longer needs
-    kept: tuple[str, ...]  # Terraform working files (and, with force, foreign files) carried over
+    kept: tuple[str, ...]  # KEPT_FILES found there (and, with force, foreign files), carried over
 
 
 def sha256(data: bytes) -> str:
@@ -83,8 +95,8 @@ def read_manifest(out: Path) -> dict[str, str] | None:
         raise OutputError(f"{path} is not a manifest rsqgen can read; remove it or choose another output folder") from None
 
 
-def _is_terraform_file(rel: str) -> bool:
-    return any(fnmatch.fnmatch(rel, pattern) for pattern in TERRAFORM_FILES)
+def _is_kept(rel: str) -> bool:
+    return any(fnmatch.fnmatch(rel, pattern) for pattern in KEPT_FILES)
 
 
 def _existing_files(out: Path) -> list[str]:
@@ -92,7 +104,7 @@ def _existing_files(out: Path) -> list[str]:
     found = []
     for root, dirs, names in os.walk(out):
         rel_root = Path(root).relative_to(out)
-        working = [d for d in dirs if _is_terraform_file((rel_root / d).as_posix())]
+        working = [d for d in dirs if _is_kept((rel_root / d).as_posix())]
         found += [(rel_root / d).as_posix() for d in sorted(working)]
         dirs[:] = sorted(d for d in dirs if d not in working)
         found += [(rel_root / name).as_posix() for name in sorted(names)]
@@ -107,8 +119,9 @@ def assess(out: Path, files: dict[str, bytes], *, force: bool) -> tuple[list[str
         return [], []
     owned = read_manifest(out)
     present = [f for f in _existing_files(out) if f != MANIFEST]
-    keep = [f for f in present if _is_terraform_file(f)]
-    candidates = [f for f in present if not _is_terraform_file(f)]
+    # A kept name that the render itself writes is the render's (a rendered backend.tf, say).
+    keep = [f for f in present if _is_kept(f) and f not in files]
+    candidates = [f for f in present if f not in keep]
     if owned is None:
         if candidates and not force:
             listed = ", ".join(candidates[:5]) + (f" and {len(candidates) - 5} more" if len(candidates) > 5 else "")
@@ -173,6 +186,7 @@ def write_tree(out: Path, files: dict[str, bytes], *, force: bool = False) -> Wr
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.rsqgen-new-", dir=parent))
     try:
+        staging.chmod(_folder_mode(out))  # mkdtemp makes it 0700; the output is an ordinary folder
         for rel, data in files.items():
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -189,6 +203,15 @@ def write_tree(out: Path, files: dict[str, bytes], *, force: bool = False) -> Wr
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return WriteResult(out, tuple(files), tuple(removed), tuple(keep))
+
+
+def _folder_mode(out: Path) -> int:
+    """The previous output's mode, or what a plain mkdir would give under this umask."""
+    if out.is_dir():
+        return out.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
 
 
 def _swap_in(staging: Path, out: Path) -> None:
@@ -214,12 +237,12 @@ def _swap_in(staging: Path, out: Path) -> None:
 def diff_tree(out: Path, files: dict[str, bytes]) -> str:
     """A unified diff from what `out` holds to what a render would write ("" when current).
 
-    Compares every file the render would write, the manifest, and the files of the previous
-    render that it would remove; Terraform's working files and foreign files are not rsqgen's.
+    Compares every file the render would write and the files of the previous render that it would
+    remove; Terraform's working files and foreign files are not rsqgen's. The manifest's hashes
+    are not shown (they change with the files shown), only a line when nothing else differs.
     """
     out = Path(out)
     wanted = dict(files)
-    wanted[MANIFEST] = manifest_bytes(files)
     owned = (read_manifest(out) or {}) if out.is_dir() else {}
     chunks: list[str] = []
     for rel in sorted(set(wanted) | set(owned)):
@@ -237,14 +260,11 @@ def diff_tree(out: Path, files: dict[str, bytes]) -> str:
                 )
             )
         )
+    manifest = out / MANIFEST
+    if not chunks and (not manifest.is_file() or manifest.read_bytes() != manifest_bytes(files)):
+        chunks.append(f"{MANIFEST} is missing or out of date (the files themselves are current)\n")
     return "".join(chunks)
 
 
 def _text_lines(data: bytes | None) -> list[str]:
-    if data is None:
-        return []
-    text = data.decode("utf-8", errors="replace")
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n\\ No newline at end of file\n"
-    return lines
+    return [] if data is None else diff_lines(data.decode("utf-8", errors="replace"))

@@ -33,11 +33,33 @@ def test_bad_spec_exits_2_with_location_and_writes_nothing(write_spec, tmp_path)
     assert not out.exists()
 
 
-def test_validate_a_spec_directly_without_tools(tmp_path):
+def test_checks_turned_off_on_purpose_are_skipped_not_failed(tmp_path):
     proc = rsqgen("validate", str(EXAMPLES_DIR / "seed" / "spec.yaml"), "--no-terraform", "--no-checkov")
-    assert proc.returncode == 3, proc.stdout  # checks that did not run are not claimed as passed
+    assert proc.returncode == 0, proc.stdout  # the user chose it: not "could not run" (3)
     assert "PASSED   hcl2-parse" in proc.stdout
-    assert "NOT_RUN  terraform-validate" in proc.stdout and "NOT_RUN  checkov" in proc.stdout
+    assert "SKIPPED  terraform-validate" in proc.stdout and "SKIPPED  checkov" in proc.stdout
+    assert "All checks that ran passed; turned off: terraform-fmt, terraform-validate, checkov." in proc.stdout
+    assert "All checks passed." not in proc.stdout  # nothing is claimed for what did not run
+
+
+def test_validate_an_empty_folder_is_bad_input(tmp_path):
+    (tmp_path / "empty").mkdir()
+    proc = rsqgen("validate", str(tmp_path / "empty"))
+    assert proc.returncode == 2 and "holds no .tf files" in proc.stderr
+
+
+def test_version_and_short_help():
+    assert rsqgen("--version").stdout.strip() == rsqgen("version").stdout.strip() != ""
+    short = rsqgen("render", "-h")
+    assert short.returncode == 0 and "{SPEC}" in short.stdout and "inside the current folder" in " ".join(short.stdout.split())
+
+
+def test_missing_or_binary_plan_file_is_a_clear_error(tmp_path):
+    missing = rsqgen("review", str(tmp_path / "plan.json"))
+    assert missing.returncode == 2 and missing.stderr.strip() == f"error: {tmp_path / 'plan.json'}: No such file or directory"
+    (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00")
+    binary = rsqgen("review", str(tmp_path / "bin.json"))
+    assert binary.returncode == 2 and "is not UTF-8 text" in binary.stderr
 
 
 def test_validate_missing_tool_is_not_run_never_passed(tmp_path, monkeypatch):

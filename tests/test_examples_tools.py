@@ -45,7 +45,7 @@ def test_checkov_really_reads_the_policies(rendered, checkov_bin):
         ("CKV_AWS_355", "module.schedule_role.aws_iam_role_policy.this"),
         ("CKV_AWS_287", "module.schedule_role.aws_iam_role_policy.this"),
         ("CKV_AWS_288", "module.schedule_role.aws_iam_role_policy.this"),
-        ("CKV_AWS_290", "module.operators.aws_iam_group_policy.this"),
+        ("CKV_AWS_290", "module.operators.aws_iam_group_policy.this[0]"),
         ("CKV_AWS_385", 'module.notifications["oncall"].aws_sns_topic_policy.this[0]'),
     ]:
         assert (check, resource) in passed, f"checkov did not evaluate {check} on {resource}"

@@ -10,7 +10,6 @@ from pathlib import Path
 import hcl2
 import pytest
 from helpers import REPO
-
 from rsqgen import aws
 
 MODULES = sorted(p for p in (REPO / "modules").iterdir() if p.is_dir())

@@ -47,6 +47,8 @@ def test_check_sees_a_hand_edit_and_a_file_the_spec_no_longer_needs(write_spec, 
     assert result.exit_code == 1
     assert "+++ /dev/null" in result.output and "a/modules/notifications/main.tf" in result.output
     assert "-# edited" in result.output
+    assert "a render would refuse to write it" in result.output and "outputs.tf" in result.output
+    assert ".rsqgen-manifest.json" not in result.output  # the hashes are noise next to the real diff
 
 
 def test_check_on_a_missing_folder_reports_every_file(write_spec, tmp_path):

@@ -82,3 +82,17 @@ def test_all_issues_reported_together_sorted_by_line(write_spec):
     found = errors(write_spec, text)
     assert len(found) == 2
     assert found[0].startswith("spec.yaml:11:") and found[1].startswith("spec.yaml:15:")
+
+
+def test_sql_file_that_is_a_folder_says_so(write_spec, tmp_path):
+    (tmp_path / "sql").mkdir()
+    with pytest.raises(SpecError) as exc:
+        spec.load_spec(write_spec(MINIMAL.replace("    sql: SELECT 1;", "    sql_file: sql")))
+    assert "'sql' is a folder, not a file" in str(exc.value)
+
+
+def test_sql_file_not_utf8_points_at_line_and_column(write_spec, tmp_path):
+    (tmp_path / "q.sql").write_bytes(b"SELECT 1;\n-- caf\xe9\n")
+    with pytest.raises(SpecError) as exc:
+        spec.load_spec(write_spec(MINIMAL.replace("    sql: SELECT 1;", "    sql_file: q.sql")))
+    assert "'q.sql' is not valid UTF-8 at q.sql:2:7 (byte 16)" in str(exc.value)

@@ -44,7 +44,7 @@ def decide(loaded: LoadedSpec) -> Deployment:
     try:
         return _decide(loaded)
     except quotas.QuotaError as exc:
-        where = loaded.document.key_location(exc.where)
+        where = loaded.document.where(exc.where, key=True)
         raise SpecError([SpecIssue(where, format_path(exc.where), exc.message, exc.allowed)]) from None
 
 
@@ -53,7 +53,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
     partition = aws.partition_for(spec.region)
     account = spec.account_id or ACCOUNT
     arns = aws.Arns(partition, spec.region, account)
-    warnings: list[str] = []
+    warnings = [f"{w.location}: warning: {w.path}: {w.message}" + (f"; {w.allowed}" if w.allowed else "") for w in loaded.warnings]
 
     role_name = f"{spec.name}-redshift-scheduler"
     role_arn = arns.iam_role(role_name)
@@ -132,14 +132,14 @@ def _decide(loaded: LoadedSpec) -> Deployment:
     )
     for t in topics:
         if not t.publisher_rule_arns:
-            warnings.append(f"notification topic {t.key!r} is used by no query: it is created, but nothing publishes to it")
+            warnings.append(f"warning: notification topic {t.key!r} is used by no query: it is created, but nothing publishes to it")
 
     users = {op.user: not op.existing for op in spec.operators if op.user is not None}
     role_operators = tuple(sorted(op.role for op in spec.operators if op.role is not None))
     operator_arns = tuple(sorted([arns.iam_user(u) for u in users] + list(role_operators)))
     if not operator_arns:
         warnings.append(
-            "no operators: nobody can create schedules in the console or view their history; add users or roles under 'operators'"
+            "warning: no operators: nobody can create schedules in the console or view their history; add users or roles under 'operators'"
         )
     backends = {q.backend for q in queries}
     trusted = aws.CONSOLE_TRUSTED_SERVICES + ((aws.SCHEDULER_SERVICE,) if "scheduler" in backends else ())
@@ -157,7 +157,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
     rules = sum(1 for q in queries if q.backend == "rule") + sum(1 for q in queries if q.status)
     warning = quotas.rules_warning(rules, spec.quotas.rules_per_bus)
     if warning:
-        warnings.append(warning)
+        warnings.append(f"warning: {warning}")
     operators = OperatorsGroup(
         group_name=f"{spec.name}-redshift-operators",
         policy_name="manage-scheduled-queries",

@@ -6,6 +6,8 @@ API actions that have no resource type (aws.DATA_API_ACTIONS_WITHOUT_RESOURCE_TY
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import aws
 from ..values import Ref, Statement, Value
 from .parts import ScheduledQuery, ScheduleRole, Warehouse
@@ -15,6 +17,27 @@ __all__ = ["DLQ_ARN", "SCHEDULE_KEY_ARN", "operator_statements", "role_statement
 # Values that exist only once Terraform created them (module outputs of the root module).
 SCHEDULE_KEY_ARN = Ref("module.schedule_group.kms_key_arn")
 DLQ_ARN = Ref("module.dead_letter_queue.arn")
+
+
+# Why each statement is there, in a reviewer's words (the generated README's permissions table).
+WHY = {
+    "RunStatements": "EventBridge runs each query's SQL with the Data API, on these warehouses only",
+    "RunBatchStatements": "EventBridge Scheduler runs a batch of statements as one transaction, on these warehouses only",
+    "ReadOwnStatements": "these Data API actions have no resource type, so IAM accepts only \"*\"; limited to the role's own statements",
+    "DatabaseUserCredentials": "temporary credentials for exactly these database users and databases",
+    "IamIdentityCredentials": "temporary credentials as the role's own IAM identity, for these databases",
+    "ServerlessCredentials": "temporary credentials for these Serverless workgroups",
+    "ReadDatabaseSecrets": "the database credentials kept in exactly these secrets",
+    "DecryptSchedulePayloads": "EventBridge Scheduler decrypts the schedules' payloads (the SQL) with the role's permission",
+    "SendFailedInvocations": "invocations that failed for good go to the dead-letter queue",
+    "AssumeScheduleRole": "operators view schedule history in the console as the schedule role",
+    "PassScheduleRoleToEventBridge": "the console passes the role to EventBridge when it creates a schedule",
+    "ManageConsoleScheduledQueries": "create, change and delete the console's scheduled queries (QS2- rules) only",
+}
+
+
+def _explained(statements: list[Statement]) -> tuple[Statement, ...]:
+    return tuple(replace(s, why=WHY[s.sid]) for s in statements)
 
 
 def sorted_unique(values) -> tuple[Value, ...]:
@@ -74,7 +97,7 @@ def role_statements(queries: list[ScheduledQuery], warehouses: dict[str, Warehou
         queues = [q.dead_letter_arn for q in scheduled if q.dead_letter_arn is not None]
         if queues:
             statements.append(Statement("SendFailedInvocations", ("sqs:SendMessage",), sorted_unique(queues)))
-    return tuple(statements)
+    return _explained(statements)
 
 
 def operator_statements(role: ScheduleRole, arns: aws.Arns, backends: set[str]) -> tuple[Statement, ...]:
@@ -102,4 +125,4 @@ def operator_statements(role: ScheduleRole, arns: aws.Arns, backends: set[str]) 
             (arns.events_rule("QS2-*"),),
         ),
     ]
-    return tuple(statements)
+    return _explained(statements)

@@ -168,6 +168,18 @@ class Deployment:
     dead_letter_queue: DeadLetterQueue | None = None
 
     @property
+    def database_users(self) -> tuple[tuple[str, str, str], ...]:
+        """(warehouse, database, user) that the queries connect as and that need privileges in the
+        database; a secret's or the admin's user is not known here and is left out."""
+        users = set()
+        for q in self.queries:
+            if q.auth == "db_user" and q.db_user:
+                users.add((q.warehouse, q.database, q.db_user))
+            elif q.auth == "iam":
+                users.add((q.warehouse, q.database, f"IAMR:{self.role.name}"))
+        return tuple(sorted(users))
+
+    @property
     def modules(self) -> tuple[str, ...]:
         """The hand-written modules the root module calls (copied into the output), sorted."""
         used = ["operators", "schedule-role"]

@@ -14,12 +14,12 @@ __all__ = ["FILTERS", "connects_as", "md_value", "notifies"]
 
 def md_value(value: Value) -> str:
     if isinstance(value, Ref):
-        return f"`{value.expr}` (known after apply)"
+        return f"`{value.expr}` ({value.when})"
     return md_span(value, in_table=True)
 
 
 def _plain(value: Value) -> str:
-    return value.expr + " (known after apply)" if isinstance(value, Ref) else visible(value)
+    return f"{value.expr} ({value.when})" if isinstance(value, Ref) else visible(value)
 
 
 def connects_as(q: ScheduledQuery, role_name: str, code: Callable[[Value], str] = md_value) -> str:

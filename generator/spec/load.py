@@ -30,6 +30,7 @@ class LoadedSpec:
     document: Document
     path: Path | None  # the spec file, None for text specs
     queries: dict[str, ResolvedQuery]
+    warnings: tuple[SpecIssue, ...] = ()  # what AWS accepts but a reviewer should know, located
 
     @property
     def file(self) -> str:
@@ -50,8 +51,8 @@ def load_spec_text(text: str | bytes, file: str = "<string>", base_dir: Path | N
 
 def _validate(document: Document, path: Path | None) -> LoadedSpec:
     spec = validate_shape(document)
-    queries = check_semantics(spec, document, path)
-    return LoadedSpec(spec=spec, document=document, path=path, queries=queries)
+    queries, warnings = check_semantics(spec, document, path)
+    return LoadedSpec(spec=spec, document=document, path=path, queries=queries, warnings=tuple(warnings))
 
 
 def validate_shape(document: Document) -> Spec:
@@ -95,31 +96,33 @@ _EXPECTED = {
 def _issue(document: Document, err: dict[str, Any]) -> SpecIssue:
     loc = tuple(err["loc"])
     kind = err["type"]
+    if loc and loc[-1] == "[key]":  # pydantic's marker for a mapping key that failed validation
+        return _key_issue(document, loc[:-1], err)
     ctx = err.get("ctx") or {}
     path = format_path(loc)
     if kind == "extra_forbidden" and SECRET_LIKE.search(str(loc[-1])):
-        return SpecIssue(document.key_location(loc), path, NO_SECRETS, NO_SECRETS_HINT)
+        return SpecIssue(document.where(loc, key=True), path, NO_SECRETS, NO_SECRETS_HINT)
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _field_names(loc[:-1])
         near = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean {near[0]!r}? " if near else ""
         return SpecIssue(
-            document.key_location(loc),
+            document.where(loc, key=True),
             path,
             f"unknown key {key!r}",
             f"{hint}allowed keys here: {', '.join(allowed)}",
         )
     if kind == "missing":
         parent = loc[:-1]
-        where = document.key_location(parent) if parent else document.nearest_location(())
+        where = document.where(parent, key=True)
         return SpecIssue(where, format_path(parent), f"required key {str(loc[-1])!r} is missing", _required_hint(parent))
-    where = document.location(loc)
+    where = document.where(loc)
     value = err.get("input")
     if kind == "rsqgen":
         return SpecIssue(where, path, ctx["message"], ctx.get("allowed", ""))
     if kind in _EXPECTED:
-        return SpecIssue(where, path, f"expected {_EXPECTED[kind]}, got {_describe(value)}", _type_hint(kind, value))
+        return SpecIssue(where, path, f"expected {_EXPECTED[kind]}, got {_describe(value)}", _type_hint(kind, value, document.source_token(where)))
     if kind == "literal_error":
         return SpecIssue(where, path, f"{_describe(value)} is not allowed", f"use one of: {ctx.get('expected', '')}")
     if kind == "too_short":
@@ -133,9 +136,18 @@ def _issue(document: Document, err: dict[str, Any]) -> SpecIssue:
     return SpecIssue(where, path, err["msg"], "")
 
 
-def _type_hint(kind: str, value: Any) -> str:
+def _key_issue(document: Document, loc: tuple[Any, ...], err: dict[str, Any]) -> SpecIssue:
+    """A mapping key was rejected (e.g. a tag key): point at the key itself."""
+    ctx = err.get("ctx") or {}
+    where = document.where(loc, key=True)
+    if err["type"] == "rsqgen":
+        return SpecIssue(where, format_path(loc[:-1]), ctx["message"], ctx.get("allowed", ""))
+    return SpecIssue(where, format_path(loc[:-1]), f"key {loc[-1]!r}: {err['msg']}", "")
+
+
+def _type_hint(kind: str, value: Any, written: str) -> str:
     if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
-        return "quote it, e.g. \"%s\"" % value
+        return 'quote it as you wrote it, e.g. "%s"' % (written or value)
     if kind == "string_type" and isinstance(value, bool):
         return "quote it if you mean the text"
     return ""

@@ -67,9 +67,9 @@ SpecName = _matching(
 AccountId = _matching(r"[0-9]{12}", "account id", 'exactly 12 digits, quoted, e.g. "111122223333"')
 Region = Annotated[str, AfterValidator(_region), WithJsonSchema({"type": "string", "enum": sorted(aws.REGIONS)})]
 TagKey = _matching(
-    r"(?!aws:)[\w .:/=+@-]{1,128}",
+    r"(?![aA][wW][sS]:)[\w .:/=+@-]{1,128}",
     "tag key",
-    "1-128 characters of letters, digits, spaces and _.:/=+-@, not starting with 'aws:'",
+    "1-128 characters of letters, digits, spaces and _.:/=+-@; the prefix 'aws:' (in any case) is reserved for AWS",
 )
 TagValue = _matching(r"[\w .:/=+@-]{0,256}", "tag value", "0-256 characters of letters, digits, spaces and _.:/=+-@")
 DatabaseName = _matching(

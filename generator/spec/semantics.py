@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,17 +39,21 @@ class ResolvedQuery:
 
 
 class _Issues:
-    """Collects issues for one document; `at` and `key` say where."""
+    """Collects issues (errors) and warnings for one document; `at` and `key` say where."""
 
     def __init__(self, document: Document) -> None:
         self.document = document
         self.items: list[SpecIssue] = []
+        self.warnings: list[SpecIssue] = []
+
+    def warn(self, path: tuple[Any, ...], message: str, allowed: str = "") -> None:
+        self.warnings.append(SpecIssue(self.document.where(path), format_path(path), message, allowed))
 
     def at(self, path: tuple[Any, ...], message: str, allowed: str = "") -> None:
-        self.items.append(SpecIssue(self.document.location(path), format_path(path), message, allowed))
+        self.items.append(SpecIssue(self.document.where(path), format_path(path), message, allowed))
 
     def key(self, path: tuple[Any, ...], message: str, allowed: str = "") -> None:
-        self.items.append(SpecIssue(self.document.key_location(path), format_path(path), message, allowed))
+        self.items.append(SpecIssue(self.document.where(path, key=True), format_path(path), message, allowed))
 
 
 def _did_you_mean(value: str, choices: list[str], section: str) -> str:
@@ -58,8 +63,8 @@ def _did_you_mean(value: str, choices: list[str], section: str) -> str:
     return (f"did you mean {near[0]!r}? " if near else "") + f"defined in '{section}': {', '.join(choices)}"
 
 
-def check_semantics(spec: Spec, document: Document, spec_path: Path | None) -> dict[str, ResolvedQuery]:
-    """Return the resolved queries, or raise SpecError with every issue found."""
+def check_semantics(spec: Spec, document: Document, spec_path: Path | None) -> tuple[dict[str, ResolvedQuery], list[SpecIssue]]:
+    """(the resolved queries, warnings), or raise SpecError with every issue found."""
     issues = _Issues(document)
     for tag in spec.tags:
         if SECRET_LIKE.search(tag):
@@ -75,7 +80,7 @@ def check_semantics(spec: Spec, document: Document, spec_path: Path | None) -> d
             resolved[key] = r
     if issues.items:
         raise SpecError(issues.items)
-    return resolved
+    return resolved, sorted(issues.warnings, key=lambda i: (i.location, i.path))
 
 
 def _check_warehouses(spec: Spec, issues: _Issues) -> None:
@@ -111,11 +116,15 @@ def _check_warehouses(spec: Spec, issues: _Issues) -> None:
                     issues.key(cpath + (field,), f"{field} applies only to provisioned clusters", "use base_capacity for serverless")
             if c.base_capacity is not None and not (8 <= c.base_capacity <= 1024 and c.base_capacity % 8 == 0):
                 issues.at(cpath + ("base_capacity",), f"{c.base_capacity} RPUs is not a valid base capacity", "8 to 1024, in steps of 8")
-        if c.admin_user.lower() in ("public", "admin", "awsuser", "administrator"):
-            issues.at(
+        if c.admin_user.lower() == "public":  # CreateCluster: "The user name can't be PUBLIC"
+            issues.at(cpath + ("admin_user",), "'public' cannot be an administrator name (Redshift refuses it)", "choose another name, e.g. rsadmin")
+        default_admin = "awsuser" if wh.type == "cluster" else "admin"
+        if c.admin_user.lower() == default_admin:
+            control = "Redshift.8" if wh.type == "cluster" else "RedshiftServerless.5"
+            issues.warn(
                 cpath + ("admin_user",),
-                f"{c.admin_user!r} is a reserved or well-known administrator name",
-                "choose another name, e.g. rsadmin",
+                f"{c.admin_user!r} is the console's default administrator name: AWS accepts it, Security Hub control {control} flags it",
+                "a name of your own (e.g. rsadmin) is one less thing for an attacker to guess",
             )
         if c.kms_key_arn is not None and not re.fullmatch(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+", c.kms_key_arn):
             issues.at(cpath + ("kms_key_arn",), f"{c.kms_key_arn!r} is not a KMS key ARN", "arn:aws:kms:<region>:<account>:key/<key id>")
@@ -136,6 +145,13 @@ def _check_operators(spec: Spec, issues: _Issues) -> None:
         else:
             seen[ident] = i
         if op.role is not None:  # another account's role is fine: the trust policy names it exactly
+            account = op.role.split(":")[4]
+            if spec.account_id and account != spec.account_id:
+                issues.warn(
+                    path + ("role",),
+                    f"this operator role is in another account ({account}; the spec's is {spec.account_id}): the schedule role will trust it",
+                    "intended for a central operations account; otherwise use a role of the spec's account",
+                )
             partition = op.role.split(":")[1]
             if partition != aws.partition_for(spec.region):
                 issues.at(path + ("role",), f"the role is in partition {partition!r}, the spec's region in {aws.partition_for(spec.region)!r}", "use a role from the same partition")
@@ -288,8 +304,23 @@ def _check_sql_value(value: Any, path: tuple[Any, ...], issues: _Issues) -> tupl
         elif len(v) > aws.SQL_MAX:
             issues.at(p, f"the SQL is {len(v):,} characters long", f"at most {aws.SQL_MAX:,} (the EventBridge and Data API limit)")
         else:
+            _warn_if_not_nfc(v, p, issues)
             out.append(v)
     return tuple(out) if len(out) == len(items) else ()
+
+
+def _warn_if_not_nfc(text: str, path: tuple[Any, ...], issues: _Issues) -> None:
+    """Terraform stores every string in Unicode NFC form (cty normalises), so decomposed text
+    (common from macOS) reaches Redshift composed: a string literal in the SQL may then not match."""
+    if unicodedata.is_normalized("NFC", text):
+        return
+    at = next(i for i, (a, b) in enumerate(zip(text, unicodedata.normalize("NFC", text) + "\0")) if a != b)
+    line = text.count("\n", 0, at) + 1
+    issues.warn(
+        path,
+        f"the SQL is not in Unicode NFC form (first at its line {line}): Terraform normalises every string, so Redshift receives the composed form",
+        "save the SQL in NFC (most editors do), or check that a changed literal still matches your data",
+    )
 
 
 def _read_sql_file(name: str, base_dir: Path, path: tuple[Any, ...], issues: _Issues) -> str | None:
@@ -302,6 +333,9 @@ def _read_sql_file(name: str, base_dir: Path, path: tuple[Any, ...], issues: _Is
     if not resolved.is_relative_to(base):
         issues.at(path, f"{name!r} points outside the spec's folder", "keep SQL files in the spec's folder or below it")
         return None
+    if resolved.is_dir():
+        issues.at(path, f"{name!r} is a folder, not a file", "name the SQL file itself, e.g. sql/daily.sql")
+        return None
     if not resolved.is_file():
         issues.at(path, f"{name!r} does not exist (looked for {resolved})", "give a path relative to the spec's folder")
         return None
@@ -309,7 +343,9 @@ def _read_sql_file(name: str, base_dir: Path, path: tuple[Any, ...], issues: _Is
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        issues.at(path, f"{name!r} is not valid UTF-8 (byte {exc.start})", "save the SQL file as UTF-8")
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        issues.at(path, f"{name!r} is not valid UTF-8 at {name}:{line}:{col} (byte {exc.start})", "save the SQL file as UTF-8")
         return None
     if not text.strip():
         issues.at(path, f"{name!r} is empty", "write a statement in it")
@@ -317,6 +353,7 @@ def _read_sql_file(name: str, base_dir: Path, path: tuple[Any, ...], issues: _Is
     if len(text) > aws.SQL_MAX:
         issues.at(path, f"{name!r} holds {len(text):,} characters", f"at most {aws.SQL_MAX:,} (the EventBridge and Data API limit)")
         return None
+    _warn_if_not_nfc(text, path, issues)
     return text
 
 

@@ -256,6 +256,16 @@ class Document:
     positions: Mapping[Path, tuple[Location, Location]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    text: str = field(default="", repr=False, compare=False)  # the source, for quoting it back
+
+    def source_token(self, location: Location) -> str:
+        """The plain scalar written at ``location`` as it was typed (``089012345678``, not the
+        number it became), or "" when the location is not in this document's text."""
+        lines = self.text.splitlines()
+        if not 0 < location.line <= len(lines):
+            return ""
+        m = re.match(r"[^\s,#\]}]+", lines[location.line - 1][location.col - 1 :])
+        return m.group() if m else ""
 
     def location(self, path: Path) -> Location:
         """Where the value at ``path`` starts. KeyError if there is no such node."""
@@ -265,6 +275,15 @@ class Document:
         """Where the key of ``path`` is written (for "unknown key" errors); for list items and
         the document, the value's location. KeyError if there is no such node."""
         return self._entry(path)[0]
+
+    def where(self, path: Path, *, key: bool = False) -> Location:
+        """Where to point an error about ``path``: its key (``key=True``) or value, or, for a path
+        that has no node (a default, a value pydantic made up), its deepest existing prefix.
+        Never raises: an error message must not fail for want of a position."""
+        entry = self.positions.get(tuple(path))
+        if entry is not None:
+            return entry[0] if key else entry[1]
+        return self.nearest_location(path)
 
     def nearest_location(self, path: Path) -> Location:
         """The location of the deepest existing prefix of ``path``: for a missing key, the
@@ -317,7 +336,7 @@ def load_yaml_text(text: str | bytes, file: str = "<string>") -> Document:
     root = _compose(text, file)
     converter = _Converter(file)
     data = converter.convert_root(root)
-    return Document(file, data, converter.positions)
+    return Document(file, data, converter.positions, text)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """`rsqgen validate`: every check on a rendered configuration, with findings at file:line.
 
-A check is PASSED, FAILED (with findings) or NOT_RUN (its tool is missing, with the reason).
-A check that did not run is never reported as passed.
+A check is PASSED, FAILED (with findings), NOT_RUN (it should have run and could not: its tool is
+missing, with the reason) or SKIPPED (turned off on purpose with --no-terraform/--no-checkov).
+A check that did not run is never reported as passed; only NOT_RUN makes the exit code 3.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ExitCode
+from ..errors import ExitCode, InputError
 from .external import find_checkov, find_terraform, scratch_copy
 
 
@@ -31,7 +32,7 @@ class Finding:
 @dataclass
 class CheckResult:
     name: str
-    status: str  # PASSED | FAILED | NOT_RUN
+    status: str  # PASSED | FAILED | NOT_RUN | SKIPPED
     findings: list[Finding] = field(default_factory=list)
     detail: str = ""  # why not run, or a summary such as "41 passed, 3 skipped"
     seconds: float = 0.0
@@ -203,6 +204,8 @@ def check_skip_reasons(root: Path) -> CheckResult:
 
 
 def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True) -> Report:
+    if not tf_files(root):
+        raise InputError(f"{root} holds no .tf files: give a folder that `rsqgen render` wrote, or a spec file")
     results: list[CheckResult] = []
 
     def timed(fn, *args) -> list[CheckResult]:
@@ -218,9 +221,9 @@ def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True) ->
     if terraform:
         results += timed(check_terraform, root)
     else:
-        results += [CheckResult(n, "NOT_RUN", detail="disabled with --no-terraform") for n in ("terraform-fmt", "terraform-validate")]
+        results += [CheckResult(n, "SKIPPED", detail="turned off with --no-terraform") for n in ("terraform-fmt", "terraform-validate")]
     if checkov:
         results += timed(check_checkov, root)
     else:
-        results.append(CheckResult("checkov", "NOT_RUN", detail="disabled with --no-checkov"))
+        results.append(CheckResult("checkov", "SKIPPED", detail="turned off with --no-checkov"))
     return Report(results)

@@ -15,7 +15,7 @@ __all__ = ["explain", "next_runs"]
 
 def _show(value: Value, account: str) -> str:
     if isinstance(value, Ref):
-        return f"{value.expr} (known after apply)"
+        return f"{value.expr} ({value.when})"
     return resolve(value, account)
 
 
@@ -71,7 +71,11 @@ def explain(d: Deployment, schedules: dict[str, Schedule], now: datetime) -> str
             notes.append("failed invocations go to a dead-letter queue")
         lines.append(f"  notifies  {'; '.join(notes) if notes else 'nobody'}")
         lines.append("")
-    humans = [_show(a, account) for a in d.role.operator_arns]
+    def other_account(arn: str) -> str:
+        owner = arn.split(":")[4]
+        return " (another account)" if d.account_id and owner != d.account_id else ""
+
+    humans = [_show(a, account) + other_account(a) for a in d.role.operator_arns]
     lines.append("Who can create these schedules in the console and view their history:")
     lines += [f"  {a}" for a in humans] or ["  nobody (no operators: add users or roles under 'operators')"]
     if d.operators.users:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,9 +70,14 @@ def find_terraform() -> Terraform | None:
 
 
 def find_checkov() -> str | None:
+    """$RSQGEN_CHECKOV, else a `checkov` beside the Python running rsqgen (`make setup` links the
+    one from its own venv there), else `checkov` on PATH."""
     configured = os.environ.get("RSQGEN_CHECKOV")
     if configured:
         return configured if Path(configured).exists() else None
+    beside = Path(sys.executable).parent / "checkov"
+    if beside.exists():
+        return str(beside)
     return shutil.which("checkov")
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError, Location
-from ..text import md_code, md_span
+from ..text import diff_lines, md_code, md_span
 
 __all__ = ["Review", "grants", "load_plan", "principals", "review", "to_markdown"]
 
@@ -35,6 +37,7 @@ class Review:
     sql_diffs: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"add": 0, "change": 0, "destroy": 0, "replace": 0})
     changes: list[tuple[str, str]] = field(default_factory=list)  # (action, address)
+    home_account: str | None = None  # the account the plan's ARNs mostly name
 
 
 def load_plan(text: str, source: str) -> dict[str, Any]:
@@ -93,6 +96,12 @@ def grants(policy: dict[str, Any] | None) -> set[tuple[str, str, str]]:
     return out
 
 
+def _principal(principal: str, home: str | None) -> str:
+    m = _ARN_ACCOUNT.search(principal)
+    other = m is not None and home is not None and m.group(1) != home
+    return md_span(principal) + (f" **(another account: {m.group(1)})**" if other else "")
+
+
 def _fmt_grant(g: tuple[str, str, str]) -> str:
     action, resource, extra = g
     wild = " **(wildcard)**" if "*" in action or resource == "*" and not extra else ""
@@ -111,8 +120,18 @@ def _action(actions: list[str]) -> str:
     return "no-op" if actions in (["no-op"], ["read"]) else "+".join(actions)
 
 
+_ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}):")
+
+
+def _home_account(plan: dict[str, Any]) -> str | None:
+    """The account most ARNs in the plan belong to: the one it is applied in, as far as the plan
+    shows (a role being created has no ARN yet, but its policies and rules name the account)."""
+    counts = Counter(_ARN_ACCOUNT.findall(json.dumps(plan.get("resource_changes", []))))
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def review(plan: dict[str, Any]) -> Review:
-    r = Review()
+    r = Review(home_account=_home_account(plan))
     for rc in plan.get("resource_changes", []) or []:
         kind = _action(rc["change"]["actions"])
         if kind == "no-op":
@@ -141,9 +160,36 @@ def _policy_attribute(t: str) -> tuple[str, str] | None:
     return None
 
 
+# Destroying these takes away access or protection, or loses data for good (a KMS key's material
+# is deleted after its waiting period; what it encrypted cannot be read after that).
+DESTROY_RELEVANT = {
+    "aws_iam_role": "role",
+    "aws_iam_user": "IAM user",
+    "aws_iam_group": "IAM group",
+    "aws_iam_policy": "managed policy",
+    "aws_iam_role_policy": "role policy",
+    "aws_iam_group_policy": "group policy",
+    "aws_iam_user_policy": "user policy",
+    "aws_iam_role_policy_attachment": "policy attachment",
+    "aws_iam_user_group_membership": "group membership",
+    "aws_iam_group_membership": "group membership",
+    "aws_kms_key": "KMS key (scheduled for deletion: what it encrypted becomes unreadable)",
+    "aws_kms_alias": "KMS alias",
+    "aws_sns_topic_policy": "topic policy",
+    "aws_sqs_queue_policy": "queue policy",
+    "aws_secretsmanager_secret": "secret",
+    "aws_redshift_cluster": "Redshift cluster",
+    "aws_redshiftserverless_namespace": "Redshift Serverless namespace",
+}
+
+
 def _security(rc: dict[str, Any], kind: str, r: Review) -> None:
     t, addr = rc["type"], rc["address"]
     before, after = rc["change"].get("before") or {}, rc["change"].get("after") or {}
+    if kind in ("destroy", "replace") and t in DESTROY_RELEVANT:
+        name = before.get("name") or before.get("user") or before.get("key_id") or ""
+        what = f"{DESTROY_RELEVANT[t]} {md_span(str(name))}" if name else DESTROY_RELEVANT[t]
+        r.security.append(f"{md_span(addr)}: {'destroys' if kind == 'destroy' else 'replaces (destroys, then creates)'} {what}")
     if kind == "destroy":
         return
     policy = _policy_attribute(t)
@@ -151,15 +197,20 @@ def _security(rc: dict[str, Any], kind: str, r: Review) -> None:
         r.security.append(f"{md_span(addr)}: {policy[1]} known only after apply: review the configuration")
         return
     if t == "aws_iam_role":
-        new = principals(_policy(after.get("assume_role_policy"))) - principals(_policy(before.get("assume_role_policy")))
-        if new:
+        old_p, new_p = principals(_policy(before.get("assume_role_policy"))), principals(_policy(after.get("assume_role_policy")))
+        if new_p - old_p:
             verb = "trusts" if kind == "add" else "newly trusts"
-            r.security.append(f"{md_span(addr)} {verb}: " + ", ".join(md_span(p) for p in sorted(new)))
+            r.security.append(f"{md_span(addr)} {verb}: " + ", ".join(_principal(p, r.home_account) for p in sorted(new_p - old_p)))
+        if old_p - new_p and kind != "add":
+            r.security.append(f"{md_span(addr)} no longer trusts: " + ", ".join(md_span(p) for p in sorted(old_p - new_p)))
     elif t in IDENTITY_POLICIES:
-        added = grants(_policy(after.get("policy"))) - grants(_policy(before.get("policy")))
+        old_g, new_g = grants(_policy(before.get("policy"))), grants(_policy(after.get("policy")))
+        added, removed = new_g - old_g, old_g - new_g
         if added:
             head = "grants" if kind == "add" else "permissions widened"
             r.security.append(f"{md_span(addr)} {head}: " + "; ".join(_fmt_grant(g) for g in sorted(added)))
+        if removed and kind != "add":
+            r.security.append(f"{md_span(addr)} permissions removed: " + "; ".join(_fmt_grant(g) for g in sorted(removed)))
     elif t in RESOURCE_POLICIES:
         old, new = _policy(before.get("policy")), _policy(after.get("policy"))
         if old != new:
@@ -175,13 +226,27 @@ def _security(rc: dict[str, Any], kind: str, r: Review) -> None:
         r.security.append(f"{md_span(addr)}: new IAM user {md_span(str(after.get('name')))}")
 
 
-def _sql_of(rc: dict[str, Any], side: str) -> tuple[str, str] | None:
-    """(statement name, SQL) of a Redshift rule target or a Scheduler schedule, or None."""
+@dataclass(frozen=True)
+class _Run:
+    """What a Redshift rule target or a Scheduler schedule runs, and how it connects."""
+
+    name: str
+    sql: str
+    connection: dict[str, str]  # warehouse, database, db_user, secret: what a reviewer must see change
+
+
+def _run_of(rc: dict[str, Any], side: str) -> _Run | None:
     state = rc["change"].get(side) or {}
     if rc["type"] == "aws_cloudwatch_event_target":
         target = (state.get("redshift_target") or [None])[0]
         if target:
-            return str(target.get("statement_name") or state.get("rule")), str(target.get("sql") or "")
+            connection = {
+                "warehouse": state.get("arn"),
+                "database": target.get("database"),
+                "database user": target.get("db_user"),
+                "secret": target.get("secrets_manager_arn"),
+            }
+            return _Run(str(target.get("statement_name") or state.get("rule")), str(target.get("sql") or ""), _present(connection))
     if rc["type"] == "aws_scheduler_schedule":
         target = (state.get("target") or [None])[0]
         if target and "redshiftdata" in str(target.get("arn")):
@@ -190,8 +255,18 @@ def _sql_of(rc: dict[str, Any], side: str) -> tuple[str, str] | None:
             except json.JSONDecodeError:
                 request = {}
             sql = request.get("Sql") if "Sql" in request else "\n".join(request.get("Sqls") or [])
-            return str(state.get("name")), str(sql)
+            connection = {
+                "warehouse": request.get("ClusterIdentifier") or request.get("WorkgroupName"),
+                "database": request.get("Database"),
+                "database user": request.get("DbUser"),
+                "secret": request.get("SecretArn"),
+            }
+            return _Run(str(state.get("name")), str(sql), _present(connection))
     return None
+
+
+def _present(values: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
 
 def _query(rc: dict[str, Any], kind: str, r: Review) -> None:
@@ -220,11 +295,24 @@ def _query(rc: dict[str, Any], kind: str, r: Review) -> None:
                 r.queries.append(f"{name} {'enabled' if after.get('state') == 'ENABLED' else 'disabled'}")
             if kind == "replace":
                 r.queries.append(f"{name} is replaced (destroyed and created again)")
-    old, new = _sql_of(rc, "before"), _sql_of(rc, "after")
-    if old and new and old[1] != new[1]:
-        diff = "".join(difflib.unified_diff(old[1].splitlines(True), new[1].splitlines(True), "before", "after"))
-        r.sql_diffs.append((new[0], diff))
-        r.queries.append(f"{md_span(new[0])} SQL changed")
+    old, new = _run_of(rc, "before"), _run_of(rc, "after")
+    if old and new:
+        for what in sorted(set(old.connection) | set(new.connection)):
+            was, now = old.connection.get(what), new.connection.get(what)
+            if was != now:
+                r.queries.append(f"{md_span(new.name)} connects with another {what}: {_shown(was)} → {_shown(now)}")
+        if old.sql != new.sql:
+            r.sql_diffs.append((new.name, sql_diff(old.sql, new.sql)))
+            r.queries.append(f"{md_span(new.name)} SQL changed")
+
+
+def _shown(value: str | None) -> str:
+    return md_span(value) if value is not None else "none"
+
+
+def sql_diff(old: str, new: str) -> str:
+    """A unified diff that stays one line per line even where a side has no final newline."""
+    return "".join(difflib.unified_diff(diff_lines(old), diff_lines(new), "before", "after"))
 
 
 def to_markdown(r: Review) -> str:

@@ -25,15 +25,31 @@ resource "aws_iam_user" "this" {
   tags = var.tags
 }
 
+# No users, no group: role operators (SSO) get the same statements through the `policy` output.
 resource "aws_iam_group" "this" {
+  count = length(var.users) > 0 ? 1 : 0
+
   name = var.group_name
 }
 
 # Permissions reach users only through the group, never through user policies (CKV_AWS_40).
 resource "aws_iam_group_policy" "this" {
+  count = length(var.users) > 0 ? 1 : 0
+
   name   = var.policy_name
-  group  = aws_iam_group.this.name
+  group  = aws_iam_group.this[0].name
   policy = jsonencode(local.policy)
+}
+
+# The group and its policy were single resources before they became optional.
+moved {
+  from = aws_iam_group.this
+  to   = aws_iam_group.this[0]
+}
+
+moved {
+  from = aws_iam_group_policy.this
+  to   = aws_iam_group_policy.this[0]
 }
 
 # aws_iam_user_group_membership is additive: it never removes users that others put in the group.
@@ -41,5 +57,5 @@ resource "aws_iam_user_group_membership" "this" {
   for_each = var.users
 
   user   = each.value.create ? aws_iam_user.this[each.key].name : each.key
-  groups = [aws_iam_group.this.name]
+  groups = [aws_iam_group.this[0].name]
 }

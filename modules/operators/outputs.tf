@@ -1,11 +1,11 @@
 output "group_name" {
-  description = "Name of the operators group."
-  value       = aws_iam_group.this.name
+  description = "Name of the operators group; null when there are no user operators (no group is made)."
+  value       = one(aws_iam_group.this[*].name)
 }
 
 output "group_arn" {
-  description = "ARN of the operators group."
-  value       = aws_iam_group.this.arn
+  description = "ARN of the operators group; null when there are no user operators."
+  value       = one(aws_iam_group.this[*].arn)
 }
 
 output "user_arns" {
@@ -15,5 +15,5 @@ output "user_arns" {
 
 output "policy" {
   description = "The group's inline policy, as JSON. Attach the same statements to an SSO permission set for role operators."
-  value       = aws_iam_group_policy.this.policy
+  value       = jsonencode(local.policy)
 }

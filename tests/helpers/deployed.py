@@ -148,6 +148,9 @@ def _verify_role(aws: Aws, d: Deployment, expect: Expect, checks: Checks) -> str
 
 def _verify_operators(aws: Aws, d: Deployment, expect: Expect, checks: Checks) -> None:
     iam, ops = aws.iam, d.operators
+    if not ops.users:  # role operators only: no group is made
+        checks.true(f"no group {ops.group_name}", _missing(iam.get_group, "NoSuchEntity", GroupName=ops.group_name))
+        return
     group = iam.get_group(GroupName=ops.group_name)
     checks.equal("operators group members", sorted(u["UserName"] for u in group["Users"]), sorted(ops.users))
     checks.equal("operators group inline policies", iam.list_group_policies(GroupName=ops.group_name)["PolicyNames"], [ops.policy_name])

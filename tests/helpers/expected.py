@@ -103,11 +103,12 @@ def inventory(d: Deployment) -> dict[str, Planned]:
     """Every managed resource of a Deployment without created warehouses, by Terraform address."""
     ops, role = d.operators, d.role
     inv = {
-        "module.operators.aws_iam_group.this": Planned((ops.group_name,), ()),
-        "module.operators.aws_iam_group_policy.this": Planned((ops.group_name, ops.policy_name), (_doc(ops.group_policy()),)),
         "module.schedule_role.aws_iam_role.this": Planned((role.name,), (_doc(role.trust_policy()),)),
         "module.schedule_role.aws_iam_role_policy.this": Planned((role.name, role.policy_name), (_doc(role.permissions_policy()),)),
     }
+    if ops.users:  # no user operators, no group (role operators get the policy as an output)
+        inv["module.operators.aws_iam_group.this[0]"] = Planned((ops.group_name,), ())
+        inv["module.operators.aws_iam_group_policy.this[0]"] = Planned((ops.group_name, ops.policy_name), (_doc(ops.group_policy()),))
     # Permissions beyond the inline policy's quota: customer managed policies, attached to the role.
     for n, statements in enumerate(role.managed_policies, start=1):
         name = f"permissions-{n}"

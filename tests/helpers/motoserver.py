@@ -102,8 +102,9 @@ def provider_override(url: str, endpoints: dict[str, str] | None = None) -> str:
 
 
 class MotoServer:
-    def __init__(self, binary: str, log_path: Path, startup_timeout: float = 30.0) -> None:
+    def __init__(self, binary: str, log_path: Path, startup_timeout: float = 30.0, account_id: str | None = None) -> None:
         self.binary = binary
+        self.account_id = account_id  # moto's own account (MOTO_ACCOUNT_ID); None: moto's default
         self.log_path = log_path
         self.startup_timeout = startup_timeout
         self.port = free_port()
@@ -117,7 +118,7 @@ class MotoServer:
             [self.binary, "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env=fake_aws_env(dict(os.environ)),
+            env=fake_aws_env(dict(os.environ, **({"MOTO_ACCOUNT_ID": self.account_id} if self.account_id else {}))),
         )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
