@@ -10,7 +10,12 @@ PIPFILTER := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory'
 
 export RSQGEN_CHECKOV := $(CURDIR)/$(CKVENV)/bin/checkov
 
-.PHONY: setup system install demo test golden clean
+# The hypothesis tests run with this fixed seed in `make test` (and so in CI): a red run is the
+# change's fault, and the seed replays it. `make fuzz` runs them with fresh random seeds.
+HYPOTHESIS_SEED ?= 20261129
+FUZZ_RUNS ?= 10
+
+.PHONY: setup system install demo test fuzz golden plans mutation clean
 
 $(VENV)/.ok: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +23,15 @@ $(VENV)/.ok: pyproject.toml
 	$(VENV)/bin/pip install $(PIP_QUIET) '.[test]' $(PIPFILTER)
 	touch $@
 
-# checkov pins versions that clash with python-hcl2 and pytest, so it lives in its own venv.
+# checkov pins versions that clash with python-hcl2 and pytest, so it lives in its own venv; a
+# link beside rsqgen (.venv/bin/checkov) lets `rsqgen validate` find it without any variable.
 $(CKVENV)/.ok:
 	$(PYTHON) -m venv $(CKVENV)
 	$(CKVENV)/bin/pip install $(PIP_QUIET) 'checkov>=3.2,<4' $(PIPFILTER)
 	touch $@
+
+$(VENV)/bin/checkov: $(CKVENV)/.ok $(VENV)/.ok
+	ln -sf ../../$(CKVENV)/bin/checkov $@
 
 # Reinstall the package itself (fast, no dependencies) so the tests run what a user would install.
 install: $(VENV)/.ok
@@ -36,18 +45,30 @@ system:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
 	  else echo "Graphviz is missing: install it (e.g. sudo apt-get install graphviz) for diagram SVG/PNG and its tests"; fi; }
 
-setup: install $(CKVENV)/.ok system
+setup: install $(CKVENV)/.ok $(VENV)/bin/checkov system
 
 demo: setup
 	$(VENV)/bin/rsqgen render examples/seed/spec.yaml -o out/seed
 	$(VENV)/bin/rsqgen validate out/seed
 
 test: setup
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest --hypothesis-seed=$(HYPOTHESIS_SEED)
+
+# Nightly-style: the property tests with FUZZ_RUNS random seeds, each printed so that a failure can
+# be replayed with `make test HYPOTHESIS_SEED=<seed>`.
+fuzz: setup
+	@for i in $$(seq $(FUZZ_RUNS)); do \
+	  seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo "hypothesis seed $$seed"; \
+	  $(VENV)/bin/python -m pytest -q -m hypothesis -p no:cacheprovider --hypothesis-seed=$$seed || exit 1; \
+	done
 
 # Rewrite the golden files under tests/golden/ from the examples; read the diff before committing.
 golden: install
 	$(VENV)/bin/python tests/refresh_golden.py
+
+# Rewrite the review tests' plan JSON fixtures with real terraform against moto.
+plans: install
+	$(VENV)/bin/python tests/fixtures/plans/make_plans.py
 
 clean:
 	rm -rf $(VENV) $(CKVENV) out build dist .pytest_cache

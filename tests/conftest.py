@@ -10,10 +10,22 @@ from pathlib import Path
 
 import pytest
 from helpers import EXAMPLES, EXAMPLES_DIR, require
+from hypothesis import settings
 from rsqgen import core
 from rsqgen.deploy import decide
 from rsqgen.spec import load_spec_text
 from rsqgen.tools.external import find_checkov, find_terraform
+
+# Property tests depend only on the code and the seed: without --hypothesis-seed they run
+# derandomized (the same examples every run); `make test` (and so CI) passes a fixed, recorded
+# seed, `make fuzz` random ones (derandomize would silently override a seed, so it is off then).
+# No example database carries one run into the next.
+settings.register_profile("fixed", derandomize=True, database=None, print_blob=True)
+settings.register_profile("seeded", derandomize=False, database=None, print_blob=True)
+
+
+def pytest_configure(config):
+    settings.load_profile("fixed" if config.getoption("hypothesis_seed", None) is None else "seeded")
 
 
 @pytest.fixture
@@ -70,4 +82,9 @@ def rendered(tmp_path_factory):
 
 
 def pytest_report_header(config):
-    return [f"examples: {', '.join(EXAMPLES)}", f"CI={os.environ.get('CI', '')}"]
+    seed = config.getoption("hypothesis_seed", None)
+    return [
+        f"examples: {', '.join(EXAMPLES)}",
+        f"CI={os.environ.get('CI', '')}",
+        f"hypothesis: {'seed ' + str(seed) if seed is not None else 'derandomized'}",
+    ]

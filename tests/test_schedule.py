@@ -586,3 +586,15 @@ def day_in_every_month(dom: str) -> bool:
     starts = [part.split("/")[0].split("-")[0] for part in dom.split(",")]
     return any(start == "*" or int(start) <= 28 for start in starts)
 
+
+# EventBridge's rule: the value 1 takes the singular unit, any other value the plural
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html#eb-rate-expressions).
+@pytest.mark.parametrize("unit", ["minute", "hour", "day"])
+@pytest.mark.parametrize("value", [1, 2, 3, 10, 59, 1000])
+def test_rate_unit_number_agrees_with_the_value(value, unit):
+    right = f"rate({value} {unit}{'' if value == 1 else 's'})"
+    wrong = f"rate({value} {unit}{'s' if value == 1 else ''})"
+    assert parse_schedule(right).expression == right
+    with pytest.raises(ScheduleError) as exc:
+        parse_schedule(wrong)
+    assert ("singular" if value == 1 else "plural") in exc.value.message

@@ -151,3 +151,14 @@ def test_output_folder_gets_the_usual_permissions(tmp_path):
     (tmp_path / "out").chmod(0o750)
     writer.write_tree(tmp_path / "out", NEW)
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o750  # a re-render keeps the user's choice
+
+
+def test_a_file_dropped_into_a_rendered_folder_is_not_silently_kept(tmp_path):
+    out = tmp_path / "out"
+    writer.write_tree(out, OLD)
+    (out / "notes.tf").write_bytes(b"# mine")  # not rsqgen's, not a kept name: refuse, do not guess
+    with pytest.raises(OutputError, match="notes.tf"):
+        writer.write_tree(out, NEW)
+    assert tree(out) == {**OLD, "notes.tf": b"# mine"}
+    result = writer.write_tree(out, NEW, force=True)
+    assert result.kept == ("notes.tf",) and (out / "notes.tf").read_bytes() == b"# mine"

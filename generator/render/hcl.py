@@ -37,11 +37,18 @@ def _escape_template(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
+_TRAILING_DOLLARS = re.compile(r"\$+$")
+_DOLLAR_EXPR = '${"$"}'
+
+
 def string(value: str) -> str:
     """A quoted HCL string whose value is exactly `value`."""
-    parts = value.split(ACCOUNT)
-    escaped = [_escape_template(_NEEDS_ESCAPE.sub(_escape_match, part)) for part in parts]
-    return '"' + ACCOUNT_EXPR.join(escaped) + '"'
+    parts = [_escape_template(_NEEDS_ESCAPE.sub(_escape_match, part)) for part in value.split(ACCOUNT)]
+    # A `$` right before the account's `${` would make the escape `$${`: such `$`s are written as
+    # interpolations of the string "$" instead.
+    for i in range(len(parts) - 1):
+        parts[i] = _TRAILING_DOLLARS.sub(lambda m: _DOLLAR_EXPR * len(m.group()), parts[i])
+    return '"' + ACCOUNT_EXPR.join(parts) + '"'
 
 
 _HEREDOC_UNSAFE = re.compile(f"[{CONTROL_CHARS}]")
