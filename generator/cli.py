@@ -68,11 +68,12 @@ def render(
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder. Default: terraform/<name> inside the current folder."),
     force: bool = typer.Option(False, "--force", help="Write into a folder holding files rsqgen did not write, or that were edited by hand."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 with a diff when the output folder is not what SPEC renders to."),
+    strict_sql: bool = typer.Option(False, "--strict-sql", help="Treat SQL warnings (statements the SQL parser rejects) as errors."),
 ) -> None:
     """Render SPEC into a Terraform root module (plus the modules it calls)."""
     core = _core()
     with _errors_to_exit():
-        rendered = core.render_spec(spec, display_name=str(spec))
+        rendered = core.render_spec(spec, display_name=str(spec), strict_sql=strict_sql)
         target = out if out is not None else core.default_out(rendered)
         if check:
             diff, refusal = core.check_current(rendered, target)
@@ -106,6 +107,7 @@ def validate(
     target: Path = typer.Argument(..., metavar="DIR|SPEC", help="A rendered folder, or a spec file (rendered to a temporary folder first)."),
     terraform: bool = typer.Option(True, "--terraform/--no-terraform", help="Run terraform fmt -check, init and validate."),
     checkov: bool = typer.Option(True, "--checkov/--no-checkov", help="Run checkov."),
+    strict_sql: bool = typer.Option(False, "--strict-sql", help="Treat SQL warnings as errors (with a spec)."),
 ) -> None:
     """Run every check on rendered output: HCL parse, terraform fmt/validate, checkov.
 
@@ -113,7 +115,7 @@ def validate(
     """
     core = _core()
     with _errors_to_exit():
-        report = core.validate(target, terraform=terraform, checkov=checkov)
+        report = core.validate(target, terraform=terraform, checkov=checkov, strict_sql=strict_sql)
     for r in report.results:
         detail = f" ({r.detail})" if r.detail else ""
         say(f"{r.status:8} {r.name:22} {r.seconds:6.2f}s{detail}")

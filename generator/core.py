@@ -58,6 +58,7 @@ class Loaded:
 class Rendered:
     deployment: Deployment
     files: dict[str, bytes]
+    spec: LoadedSpec | None = None
 
 
 @contextlib.contextmanager
@@ -73,18 +74,19 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(spec_path: str | Path, display_name: str | None = None) -> Loaded:
-    """Load, validate and decide a spec. Raises SpecError on a bad spec."""
+def load(spec_path: str | Path, display_name: str | None = None, *, strict_sql: bool = False) -> Loaded:
+    """Load, validate and decide a spec. Raises SpecError on a bad spec (with strict_sql, also
+    on SQL the parser rejects)."""
     with _gc_paused():
-        loaded = spec.load_spec(spec_path, display_name)
+        loaded = spec.load_spec(spec_path, display_name, strict_sql=strict_sql)
         return Loaded(loaded, deploy.decide(loaded))
 
 
-def render_spec(spec_path: str | Path, display_name: str | None = None) -> Rendered:
+def render_spec(spec_path: str | Path, display_name: str | None = None, *, strict_sql: bool = False) -> Rendered:
     """Load, validate, decide and render a spec, in memory. Raises SpecError on a bad spec."""
     with _gc_paused():
-        deployment = load(spec_path, display_name).deployment
-        return Rendered(deployment, render.render(deployment))
+        loaded = load(spec_path, display_name, strict_sql=strict_sql)
+        return Rendered(loaded.deployment, render.render(loaded.deployment), loaded.spec)
 
 
 def default_out(rendered: Rendered) -> Path:
@@ -108,21 +110,27 @@ def check_current(rendered: Rendered, out_dir: str | Path) -> tuple[str, str]:
     return diff, refusal
 
 
-def validate(target: str | Path, *, terraform: bool = True, checkov: bool = True) -> checks.Report:
-    """Every check on a rendered folder, or on a spec rendered into a scratch folder first."""
+def validate(target: str | Path, *, terraform: bool = True, checkov: bool = True, strict_sql: bool = False) -> checks.Report:
+    """Every check on a rendered folder, or on a spec rendered into a scratch folder first (then
+    its SQL is checked too)."""
     target = Path(target)
     if target.is_dir():
-        return checks.validate_dir(target, terraform=terraform, checkov=checkov)
+        report = checks.validate_dir(target, terraform=terraform, checkov=checkov)
+        report.results.insert(0, checks.CheckResult("sql", "SKIPPED", detail="give validate the spec to check its SQL"))
+        return report
     if not target.is_file():
         raise InputError(f"{target} is neither a folder nor a spec file")
-    rendered = render_spec(target, display_name=str(target))
+    rendered = render_spec(target, display_name=str(target), strict_sql=strict_sql)
     scratch = Path(tempfile.mkdtemp(prefix="rsqgen-validate-"))
     try:
         root = scratch / rendered.deployment.name
         write(rendered, root)
-        return checks.validate_dir(root, terraform=terraform, checkov=checkov)
+        report = checks.validate_dir(root, terraform=terraform, checkov=checkov)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    assert rendered.spec is not None
+    report.results.insert(0, checks.sql_result(rendered.spec))
+    return report
 
 
 def explain(spec_path: str | Path, now: str | None = None) -> str:
@@ -134,8 +142,7 @@ def explain(spec_path: str | Path, now: str | None = None) -> str:
             raise InputError(f"--now {now!r} is not an RFC 3339 time, or has no time zone; e.g. 2026-11-28T09:00:00Z")
         start = parsed
     loaded = load(spec_path, display_name=str(spec_path))
-    schedules = {k: r.schedule for k, r in loaded.spec.queries.items()}
-    return explaining.explain(loaded.deployment, schedules, start)
+    return explaining.explain(loaded.deployment, loaded.spec.queries, start)
 
 
 def diagram(spec_path: str | Path, fmt: str = "mermaid") -> bytes:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import yaml
 from helpers import MINIMAL
-
 from rsqgen import core
 
 RSQGEN = str(Path(sys.executable).parent / "rsqgen")

@@ -37,21 +37,22 @@ class LoadedSpec:
         return self.document.file
 
 
-def load_spec(path: str | Path, display_name: str | None = None) -> LoadedSpec:
+def load_spec(path: str | Path, display_name: str | None = None, *, strict_sql: bool = False) -> LoadedSpec:
+    """Load and validate a spec file; `strict_sql` turns SQL warnings into errors."""
     path = Path(path)
     document = load_yaml_file(path, display_name)
-    return _validate(document, path)
+    return _validate(document, path, strict_sql)
 
 
-def load_spec_text(text: str | bytes, file: str = "<string>", base_dir: Path | None = None) -> LoadedSpec:
+def load_spec_text(text: str | bytes, file: str = "<string>", base_dir: Path | None = None, *, strict_sql: bool = False) -> LoadedSpec:
     document = load_yaml_text(text, file)
     # sql_file paths resolve against base_dir, as they would against a spec file's folder.
-    return _validate(document, base_dir / "spec.yaml" if base_dir is not None else None)
+    return _validate(document, base_dir / "spec.yaml" if base_dir is not None else None, strict_sql)
 
 
-def _validate(document: Document, path: Path | None) -> LoadedSpec:
+def _validate(document: Document, path: Path | None, strict_sql: bool) -> LoadedSpec:
     spec = validate_shape(document)
-    queries, warnings = check_semantics(spec, document, path)
+    queries, warnings = check_semantics(spec, document, path, strict_sql=strict_sql)
     return LoadedSpec(spec=spec, document=document, path=path, queries=queries, warnings=tuple(warnings))
 
 

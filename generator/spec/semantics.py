@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import aws
-from ..errors import SpecError, SpecIssue
+from ..errors import Location, SpecError, SpecIssue
 from ..values import parse_rfc3339
+from . import sql as sqlcheck
 from .model import NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE, Spec
 from .schedule import Schedule, ScheduleError, parse_schedule
 from .yamlsrc import Document, format_path
@@ -36,13 +37,16 @@ class ResolvedQuery:
 
     sql: tuple[str, ...]  # one statement, or a batch
     schedule: Schedule
+    statements: int = 0  # SQL statements found by the pre-flight (a batch counts each item)
+    not_checked: tuple[str, ...] = ()  # leading keywords of statements the parser did not judge
 
 
 class _Issues:
     """Collects issues (errors) and warnings for one document; `at` and `key` say where."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, strict_sql: bool = False) -> None:
         self.document = document
+        self.strict_sql = strict_sql  # SQL warnings count as errors
         self.items: list[SpecIssue] = []
         self.warnings: list[SpecIssue] = []
 
@@ -51,6 +55,20 @@ class _Issues:
 
     def at(self, path: tuple[Any, ...], message: str, allowed: str = "") -> None:
         self.items.append(SpecIssue(self.document.where(path), format_path(path), message, allowed))
+
+    def sql_location(self, path: tuple[Any, ...], line: int, col: int) -> Location | None:
+        """Where line:col of the SQL at `path` is in the spec: exact for a literal block (`|`) or a
+        one-line plain scalar; None when the YAML folds or escapes it (then say line:col in words)."""
+        start = self.document.where(path)
+        token = self.document.source_token(start)
+        if token.startswith("|"):
+            lines = self.document.text.splitlines()
+            body = [l for l in lines[start.line :] if l.strip()]
+            indent = len(body[0]) - len(body[0].lstrip(" ")) if body else 0
+            return Location(start.file, start.line + line, indent + col)
+        if line == 1 and token and token[0] not in "\"'>":
+            return Location(start.file, start.line, start.col + col - 1)
+        return None
 
     def key(self, path: tuple[Any, ...], message: str, allowed: str = "") -> None:
         self.items.append(SpecIssue(self.document.where(path, key=True), format_path(path), message, allowed))
@@ -63,9 +81,11 @@ def _did_you_mean(value: str, choices: list[str], section: str) -> str:
     return (f"did you mean {near[0]!r}? " if near else "") + f"defined in '{section}': {', '.join(choices)}"
 
 
-def check_semantics(spec: Spec, document: Document, spec_path: Path | None) -> tuple[dict[str, ResolvedQuery], list[SpecIssue]]:
+def check_semantics(
+    spec: Spec, document: Document, spec_path: Path | None, *, strict_sql: bool = False
+) -> tuple[dict[str, ResolvedQuery], list[SpecIssue]]:
     """(the resolved queries, warnings), or raise SpecError with every issue found."""
-    issues = _Issues(document)
+    issues = _Issues(document, strict_sql)
     for tag in spec.tags:
         if SECRET_LIKE.search(tag):
             issues.key(("tags", tag), f"tag {tag!r}: {NO_SECRETS}", NO_SECRETS_HINT)
@@ -190,6 +210,7 @@ def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues) -> Re
         sql = (text,) if text is not None else ()
     else:
         sql = _check_sql_value(q.sql, path + ("sql",), issues)
+    reports = _preflight(q, sql, path, issues)
     if len(sql) > 1 and q.scheduler == "rule":
         issues.at(
             path + ("sql",),
@@ -226,7 +247,33 @@ def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues) -> Re
             issues.at(path + ("notify", "on"), "an event is listed twice", "list each of trigger, failed, finished at most once")
     if len(issues.items) > before or schedule is None:
         return None
-    return ResolvedQuery(sql=sql, schedule=schedule)
+    return ResolvedQuery(
+        sql=sql,
+        schedule=schedule,
+        statements=sum(r.statements for r in reports),
+        not_checked=tuple(k for r in reports for k in r.not_checked),
+    )
+
+
+def _preflight(q, sql: tuple[str, ...], path: tuple[Any, ...], issues: _Issues) -> list[sqlcheck.Report]:
+    """Run the SQL pre-flight on each text; errors and warnings at the SQL's own place in the spec."""
+    reports = []
+    for i, text in enumerate(sql):
+        if q.sql_file is not None:
+            where, shown = path + ("sql_file",), q.sql_file
+        else:
+            where, shown = (path + ("sql", i) if isinstance(q.sql, list) else path + ("sql",)), ""
+        report = sqlcheck.preflight(text, batch_item=len(sql) > 1)
+        reports.append(report)
+        for f in report.findings:
+            location = issues.sql_location(where, f.line, f.col)
+            inside = f" (at {shown}:{f.line}:{f.col})" if shown else (f" (its line {f.line}, column {f.col})" if location is None else "")
+            issue = SpecIssue(location or issues.document.where(where), format_path(where), f.message + inside, f.allowed)
+            if f.severity == "error" or issues.strict_sql:
+                issues.items.append(issue)
+            else:
+                issues.warnings.append(issue)
+    return reports
 
 
 def _check_auth(spec: Spec, q, wh, path: tuple[Any, ...], issues: _Issues) -> None:

@@ -14,8 +14,12 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ExitCode, InputError
+
+if TYPE_CHECKING:  # a type only: importing the spec stage would load pydantic for `validate DIR`
+    from ..spec import LoadedSpec
 from .external import find_checkov, find_terraform, scratch_copy
 
 
@@ -26,7 +30,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
 @dataclass
@@ -201,6 +205,19 @@ def check_skip_reasons(root: Path) -> CheckResult:
             if m and len((m.group(2) or "").strip()) < 20:
                 findings.append(Finding(path.relative_to(root).as_posix(), n, f"checkov skip {m.group(1)} has no reason a reviewer could judge"))
     return CheckResult("checkov-skip-reasons", "FAILED" if findings else "PASSED", findings)
+
+
+def sql_result(loaded: LoadedSpec) -> CheckResult:
+    """The SQL pre-flight as a check line: errors stopped the render already (or strict turned the
+    warnings into errors), so what is left here are warnings, shown and counted."""
+    statements = sum(q.statements for q in loaded.queries.values())
+    not_checked = sum(len(q.not_checked) for q in loaded.queries.values())
+    sql_warnings = [w for w in loaded.warnings if w.path.endswith(("sql", "sql_file")) or ".sql[" in w.path]
+    findings = [Finding(str(w.location), 0, f"{w.path}: {w.message}") for w in sql_warnings]
+    detail = f"{statements} statements, {statements - not_checked} parsed, {not_checked} not checked"
+    if findings:
+        detail += f", {len(findings)} warning{'s' if len(findings) != 1 else ''}"
+    return CheckResult("sql", "PASSED", findings, detail)
 
 
 def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True) -> Report:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from ..deploy import Deployment, ScheduledQuery
 from ..render.markdown import connects_as
+from ..spec import ResolvedQuery
 from ..spec.schedule import Schedule, next_fire_times
 from ..values import Ref, Value, resolve
 
@@ -36,10 +37,30 @@ def next_runs(q: ScheduledQuery, schedule: Schedule, now: datetime) -> list[str]
     for t in times:
         utc = _fmt(t.astimezone(timezone.utc))
         out.append(utc if tz is None or q.timezone == "UTC" else f"{utc} = {_fmt(t)}")
+    if tz is not None and now.astimezone(tz).utcoffset() != times[-1].utcoffset():
+        out.append(
+            "(the clocks change for daylight saving before then: a run at a time that does not exist "
+            "that day is skipped, one at a time that happens twice runs once)"
+        )
     return out
 
 
-def explain(d: Deployment, schedules: dict[str, Schedule], now: datetime) -> str:
+def _sql_line(q: ScheduledQuery, resolved: ResolvedQuery) -> str:
+    first = q.sql[0].strip()
+    head = first.splitlines()[0] if first else ""
+    shown = head[:100] + ("..." if len(head) > 100 else "")
+    more_lines = len(first.splitlines()) - 1
+    parts = [f"+{more_lines} more line{'s' if more_lines != 1 else ''}"] if more_lines > 0 else []
+    if len(q.sql) > 1:
+        parts.append(f"a batch of {len(q.sql)} statements, one transaction")
+    else:
+        parts.append(f"{resolved.statements} statement{'s' if resolved.statements != 1 else ''}")
+    if resolved.not_checked:
+        parts.append(f"not checked by the SQL parser: {', '.join(sorted(set(resolved.not_checked)))}")
+    return f"{shown} ({'; '.join(parts)})"
+
+
+def explain(d: Deployment, resolved: dict[str, ResolvedQuery], now: datetime) -> str:
     account = d.account_id or "<your account>"
     lines = [
         f"Spec {d.name!r}: {len(d.queries)} scheduled quer{'y' if len(d.queries) == 1 else 'ies'} in {d.region}, account {account}.",
@@ -50,16 +71,14 @@ def explain(d: Deployment, schedules: dict[str, Schedule], now: datetime) -> str
         lines.append(f"{q.key}: {engine}, {'enabled' if q.enabled else 'DISABLED: it will not run'}")
         zone = q.timezone or "UTC"
         lines.append(f"  runs      {q.schedule_words}, {zone} ({q.schedule_expression})")
-        runs = next_runs(q, schedules[q.key], now)
+        runs = next_runs(q, resolved[q.key].schedule, now)
         note = " (a rate counts from when the rule is created; shown from now)" if q.schedule_expression.startswith("rate(") else ""
         lines.append(f"  next      {runs[0]}{note}")
         lines += [f"            {r}" for r in runs[1:]]
         wh = next(w for w in d.warehouses if w.key == q.warehouse)
         kind = "cluster" if wh.type == "cluster" else "serverless workgroup"
         lines.append(f"  on        {kind} {q.warehouse}, database {q.database}, {_connects(q, d, account)}")
-        sql = q.sql[0].strip().splitlines()[0] if q.sql[0].strip() else ""
-        more = f" (+{len(q.sql) - 1} more statements, one transaction)" if len(q.sql) > 1 else ""
-        lines.append(f"  sql       {sql[:100]}{'...' if len(sql) > 100 else ''}{more}")
+        lines.append(f"  sql       {_sql_line(q, resolved[q.key])}")
         notes = []
         if q.trigger_topic:
             notes.append(f"topic {q.trigger_topic} each time it fires")
