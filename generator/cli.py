@@ -131,6 +131,23 @@ def validate(
 
 
 @app.command()
+def names(
+    specs: list[Path] = typer.Argument(..., metavar="SPEC...", help="Two or more spec files that may share an account."),
+) -> None:
+    """Find names that several specs would share in one account and region (apply would fail or
+    overwrite), and operators whose rights reach another spec's rules. Exit 1 on a clash."""
+    core = _core()
+    with _errors_to_exit():
+        found = core.names(specs)
+    for clash in found:
+        say(f"{'clash  ' if clash.kind == 'name' else 'overlap'} {clash.message}")
+    if any(c.kind == "name" for c in found):
+        warn("names clash: give the specs different `name`s and query names, or query_prefix values")
+        raise typer.Exit(int(ExitCode.FINDINGS))
+    say("No name is shared." + (" Operators' rights overlap (above)." if found else ""))
+
+
+@app.command()
 def schema(
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Write the schema to this file instead of standard output."),
 ) -> None:

@@ -24,6 +24,7 @@ from .spec import LoadedSpec
 from .spec.schema import schema_json
 from .tools import checks
 from .tools import explain as explaining
+from .tools import names as naming
 from .tools import review as reviewing
 from .values import parse_rfc3339
 
@@ -36,6 +37,7 @@ __all__ = [
     "diagram",
     "explain",
     "load",
+    "names",
     "render_spec",
     "review",
     "review_file",
@@ -173,6 +175,14 @@ def review_file(path: str | Path) -> reviewing.Review:
 
 def review_markdown(result: reviewing.Review) -> str:
     return reviewing.to_markdown(result)
+
+
+def names(spec_paths: list[str | Path]) -> list[naming.Clash]:
+    """Names several specs would share in one account and region, and operators' rights that
+    reach into another spec's rules."""
+    if len(spec_paths) < 2:
+        raise InputError("give at least two specs to compare")
+    return naming.clashes({str(p): load(p, display_name=str(p)).deployment for p in spec_paths})
 
 
 def schema() -> str:

@@ -55,6 +55,8 @@ def _decide(loaded: LoadedSpec) -> Deployment:
     arns = aws.Arns(partition, spec.region, account)
     warnings = [f"{w.location}: warning: {w.path}: {w.message}" + (f"; {w.allowed}" if w.allowed else "") for w in loaded.warnings]
 
+    # Query editor v2 lists rules named QS2-<name>; a spec's own prefix follows it.
+    rule_prefix = f"QS2-{spec.query_prefix or ''}"
     role_name = f"{spec.name}-redshift-scheduler"
     role_arn = arns.iam_role(role_name)
 
@@ -66,7 +68,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
     for key, q in spec.queries.items():
         resolved = loaded.queries[key]
         wh = warehouses[q.warehouse]
-        rule_name = f"QS2-{key}"
+        rule_name = f"{rule_prefix}{key}"
         rule_arn = arns.events_rule(rule_name)
         auth, db_user, secret = _auth(q.auth, wh)
         dead_letter: Value | None = q.dead_letter_queue_arn
@@ -162,7 +164,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         group_name=f"{spec.name}-redshift-operators",
         policy_name="manage-scheduled-queries",
         users=dict(sorted(users.items())),
-        statements=iam.operator_statements(role, arns, backends),
+        statements=iam.operator_statements(role, arns, rule_prefix),
         role_arns=role_operators,
     )
     uses_dlq = any(q.dead_letter_queue for q in spec.queries.values())
@@ -183,6 +185,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         queries=tuple(sorted(queries, key=lambda q: q.key)),
         warnings=tuple(warnings),
         schedule_group=f"{spec.name}-redshift-queries" if "scheduler" in backends else None,
+        rule_prefix=rule_prefix,
         dead_letter_queue=DeadLetterQueue(f"{spec.name}-scheduled-query-dlq", tuple(sorted(dlq_sources))) if uses_dlq else None,
     )
 

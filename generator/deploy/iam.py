@@ -32,7 +32,7 @@ WHY = {
     "SendFailedInvocations": "invocations that failed for good go to the dead-letter queue",
     "AssumeScheduleRole": "operators view schedule history in the console as the schedule role",
     "PassScheduleRoleToEventBridge": "the console passes the role to EventBridge when it creates a schedule",
-    "ManageConsoleScheduledQueries": "create, change and delete the console's scheduled queries (QS2- rules) only",
+    "ManageConsoleScheduledQueries": "create, change and delete the console's scheduled queries (this spec's rule prefix) only",
 }
 
 
@@ -100,7 +100,7 @@ def role_statements(queries: list[ScheduledQuery], warehouses: dict[str, Warehou
     return _explained(statements)
 
 
-def operator_statements(role: ScheduleRole, arns: aws.Arns, backends: set[str]) -> tuple[Statement, ...]:
+def operator_statements(role: ScheduleRole, arns: aws.Arns, rule_prefix: str) -> tuple[Statement, ...]:
     statements = [
         Statement("AssumeScheduleRole", ("sts:AssumeRole",), (role.arn,)),
         # The console passes the schedule role to EventBridge when it creates a QS2- rule.
@@ -122,7 +122,7 @@ def operator_statements(role: ScheduleRole, arns: aws.Arns, backends: set[str]) 
                 "events:PutTargets",
                 "events:RemoveTargets",
             ),
-            (arns.events_rule("QS2-*"),),
+            (arns.events_rule(f"{rule_prefix}*"),),
         ),
     ]
     return _explained(statements)

@@ -165,6 +165,7 @@ class Deployment:
     queries: tuple[ScheduledQuery, ...]
     warnings: tuple[str, ...]
     schedule_group: str | None = None  # EventBridge Scheduler group, when a query uses it
+    rule_prefix: str = "QS2-"  # every rule and schedule name starts with it; operators manage <prefix>*
     dead_letter_queue: DeadLetterQueue | None = None
 
     @property

@@ -212,9 +212,21 @@ class Quotas(_Model):
     rules_per_bus: int = Field(aws.RULES_PER_BUS_DEFAULT, ge=1, description="EventBridge rules per event bus (default 300).")
 
 
+QueryPrefix = _matching(
+    r"[a-z0-9][a-z0-9_.-]{0,19}",
+    "query prefix",
+    "1-20 characters: lowercase letters, digits, '_', '.' and '-', starting with a letter or digit, e.g. sales-",
+)
+
+
 class Spec(_Model):
     version: Literal[1]
     name: SpecName
+    query_prefix: QueryPrefix | None = Field(
+        None,
+        description="Put after QS2- in every rule and schedule name (QS2-<prefix><query>), and limit the operators' "
+        "rights to those names: for teams that share an account. Operators then name new console schedules <prefix>...",
+    )
     region: Region
     account_id: AccountId | None = None
     tags: dict[TagKey, TagValue] = Field(default_factory=dict)

@@ -190,6 +190,9 @@ def _check_notifications(spec: Spec, issues: _Issues) -> None:
 def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues) -> ResolvedQuery | None:
     path = ("queries", key)
     before = len(issues.items)
+    rule_name = f"QS2-{spec.query_prefix or ''}{key}"
+    if QUERY_KEY.fullmatch(key) and len(rule_name) > aws.RULE_NAME_MAX:
+        issues.key(path, f"the rule name {rule_name!r} would be {len(rule_name)} characters", f"at most {aws.RULE_NAME_MAX}: shorten the query name or query_prefix")
     if not QUERY_KEY.fullmatch(key):
         issues.key(
             path,

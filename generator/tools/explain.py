@@ -98,7 +98,7 @@ def explain(d: Deployment, resolved: dict[str, ResolvedQuery], now: datetime) ->
     lines.append("Who can create these schedules in the console and view their history:")
     lines += [f"  {a}" for a in humans] or ["  nobody (no operators: add users or roles under 'operators')"]
     if d.operators.users:
-        lines.append(f"  (users through IAM group {d.operators.group_name}, which may assume the role and manage QS2-* rules)")
+        lines.append(f"  (users through IAM group {d.operators.group_name}, which may assume the role and manage {d.rule_prefix}* rules)")
     lines.append("")
     lines.append(f"What the schedule role {d.role.name} may do:")
     for s in d.role.statements:

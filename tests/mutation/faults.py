@@ -131,7 +131,7 @@ FAULTS: tuple[Fault, ...] = (
           '      timezone                = "UTC"',
           "a Tokyo 07:30 schedule runs at 07:30 UTC"),
     Fault("operator-scope-widened", "behaviour", "generator/deploy/iam.py",
-          '(arns.events_rule("QS2-*"),)', '(arns.events_rule("*"),)',
+          '(arns.events_rule(f"{rule_prefix}*"),)', '(arns.events_rule("*"),)',
           "operators may change every rule in the account"),
     Fault("rule-statement-name", "behaviour", "modules/scheduled-query/main.tf",
           "    statement_name = aws_cloudwatch_event_rule.this.name",
