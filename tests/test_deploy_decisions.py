@@ -180,3 +180,24 @@ def test_notifications_publishers_are_exactly_the_rules_that_use_them(decided):
     assert q.status.states == ("FAILED", "ABORTED") and q.with_event
     assert topics["idle"].publisher_rule_arns == ()
     assert any("idle" in w for w in d.warnings)
+
+
+@pytest.mark.parametrize("key_length", range(47, 61))
+def test_status_rule_names_fit_eventbridge_at_every_length(decided, key_length):
+    """EventBridge rule names are at most 64 characters; the status rule's name (spec name + query
+    + "-status") crosses that limit somewhere in this range and must be shortened, still unique."""
+    key = "k" * (key_length - 2) + "-a"
+    text = MINIMAL.replace("name: demo", "name: abc").replace("top5-sales:", f"{key}:\n    warehouse: test-cluster\n    database: dev\n    auth: {{db_user: u}}\n    sql: SELECT 2;\n    schedule: rate(1 day)\n    notify: {{topic: ops, on: [failed]}}\n  {key[:-1]}b:")
+    text += "notifications:\n  ops: {emails: [a@example.com]}\n"
+    text = text.replace("schedule: rate(5 minutes)", "schedule: rate(5 minutes)\n    notify: {topic: ops, on: [failed]}")
+    d = decided(text)
+    names = [q.status.rule_name for q in d.queries]
+    assert all(len(n) <= 64 for n in names), names  # EventBridge's limit, written here on purpose
+    assert len(set(names)) == 2
+
+
+def test_operators_may_pass_the_role_to_eventbridge_only(decided):
+    d = decided(MINIMAL)
+    (passrole,) = [s for s in d.operators.statements if "iam:PassRole" in s.actions]
+    assert passrole.resources == (d.role.arn,)
+    assert passrole.conditions == {"StringEquals": {"iam:PassedToService": ["events.amazonaws.com"]}}

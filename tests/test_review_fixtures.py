@@ -58,7 +58,7 @@ def test_edit_shows_schedule_sql_and_state():
     assert any("`QS2-refresh-daily-sales` schedule changed" in q for q in r.queries)
     assert "`QS2-vacuum-events` disabled" in r.queries
     ((name, diff),) = r.sql_diffs
-    assert name == "QS2-refresh-daily-sales" and "+ANALYZE reporting.daily_sales;" in diff
+    assert name == "QS2-refresh-daily-sales" and "+-- one statement: the Data API runs one per rule" in diff
     assert r.security == []
 
 
@@ -113,3 +113,9 @@ def test_a_principal_of_another_account_is_marked():
     line = next(s for s in r.security if "newly trusts" in s)
     assert "`AWS: arn:aws:iam::444455556666:role/CentralOps` **(another account: 444455556666)**" in line
     assert "user/mallory` **(another" not in line  # the plan's own account is not marked
+
+
+def test_a_resource_policy_changed_by_an_update_is_flagged():
+    r = load("notify-change")
+    changed = [s for s in r.security if "topic policy changed" in s]
+    assert changed and "QS2-vacuum-events" in changed[0], r.security

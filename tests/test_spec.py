@@ -96,3 +96,26 @@ def test_sql_file_not_utf8_points_at_line_and_column(write_spec, tmp_path):
     with pytest.raises(SpecError) as exc:
         spec.load_spec(write_spec(MINIMAL.replace("    sql: SELECT 1;", "    sql_file: q.sql")))
     assert "'q.sql' is not valid UTF-8 at q.sql:2:7 (byte 16)" in str(exc.value)
+
+
+@pytest.mark.parametrize("extra, ok", [(0, True), (1, False)])
+def test_inline_sql_length_limit_is_exact(write_spec, extra, ok):
+    sql = "SELECT '" + "x" * (100_000 - 10 + extra) + "';"  # 100,000 characters, then one more
+    assert len(sql) == 100_000 + extra
+    text = MINIMAL.replace("    sql: SELECT 1;", f"    sql: \"{sql}\"")
+    if ok:
+        spec.load_spec(write_spec(text))
+    else:
+        with pytest.raises(SpecError, match="at most 100,000"):
+            spec.load_spec(write_spec(text))
+
+
+@pytest.mark.parametrize("rpus, ok", [(8, True), (16, True), (512, True), (1024, True), (4, False), (12, False), (1032, False)])
+def test_serverless_base_capacity_is_8_to_1024_in_steps_of_8(write_spec, rpus, ok):
+    text = MINIMAL.replace("  test-cluster: {}", f"  wg-one:\n    type: serverless\n    namespace: ns-one\n    create: {{admin_user: rsadmin, base_capacity: {rpus}}}").replace(
+        "warehouse: test-cluster", "warehouse: wg-one").replace("auth: {db_user: rsadmin}", "auth: {iam: true}")
+    if ok:
+        spec.load_spec(write_spec(text))
+    else:
+        with pytest.raises(SpecError, match="is not a valid base capacity"):
+            spec.load_spec(write_spec(text))

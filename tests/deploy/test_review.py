@@ -59,7 +59,7 @@ def plans(tmp_path_factory, terraform):
 
         def edit(data: dict) -> None:
             data["queries"]["refresh-daily-sales"]["schedule"] = "daily at 04:00"
-            data["queries"]["refresh-daily-sales"]["sql"] = "REFRESH MATERIALIZED VIEW reporting.daily_sales;\nANALYZE reporting.daily_sales;"
+            data["queries"]["refresh-daily-sales"]["sql"] = "-- one statement: the Data API runs one per rule\nREFRESH MATERIALIZED VIEW reporting.daily_sales;"
             data["queries"]["vacuum-events"]["enabled"] = False
 
         def widen(data: dict) -> None:
@@ -92,7 +92,7 @@ def test_edit_shows_schedule_sql_and_state_changes_and_nothing_security_relevant
     assert "`QS2-vacuum-events` disabled" in r.queries
     assert "`QS2-refresh-daily-sales` SQL changed" in r.queries
     (name, diff), = r.sql_diffs
-    assert name == "QS2-refresh-daily-sales" and "+ANALYZE reporting.daily_sales;" in diff
+    assert name == "QS2-refresh-daily-sales" and "+-- one statement: the Data API runs one per rule" in diff
     assert r.security == [], r.security  # same grants, same principals
 
 
