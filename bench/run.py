@@ -158,11 +158,31 @@ def count(plan_json: dict) -> dict[str, int]:
     return out
 
 
+def rsqgen_validate(spec_path: Path) -> dict:
+    """`rsqgen validate SPEC` in a fresh process, all checks: wall seconds, the rsqgen process's
+    peak memory and the largest child's (the terraform provider, or checkov), and each check's time."""
+    code = (
+        "import json,resource,time\n"
+        "from rsqgen import core\n"
+        "t=time.perf_counter()\n"
+        f"r=core.validate({str(spec_path)!r})\n"
+        "wall=time.perf_counter()-t\n"
+        "print(json.dumps({'wall':wall,'exit':int(r.exit_code),'self_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
+        "'child_mb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,"
+        "'checks':{x.name:[round(x.seconds,2),x.status,x.detail] for x in r.results}}))\n"
+    )
+    env = dict(os.environ)
+    env.setdefault("RSQGEN_CHECKOV", str(HERE.parent / ".venv-checkov" / "bin" / "checkov"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10,100,1000,5000")
     parser.add_argument("--terraform-sizes", default="10,100,1000", help="sizes for which terraform validate/plan run (slow)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--validate-sizes", default="", help="sizes for which the whole `rsqgen validate SPEC` runs (checkov per shape), e.g. 100,300,1000,3000")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     tf_sizes = {int(s) for s in args.terraform_sizes.split(",") if s}
@@ -200,6 +220,13 @@ def main() -> None:
                 row["baseline_resources"] = sum(count(bplan).values())
                 row["validate_ratio"] = round(row["validate_s"] / row["baseline_validate_s"], 2)
                 row["plan_ratio"] = round(row["plan_s"] / row["baseline_plan_s"], 2)
+            if n in {int(s) for s in args.validate_sizes.split(",") if s}:
+                v = rsqgen_validate(spec_path)
+                row["rsqgen_validate_s"] = round(v["wall"], 1)
+                row["rsqgen_validate_exit"] = v["exit"]
+                row["rsqgen_validate_peak_mb"] = round(v["self_mb"])
+                row["largest_child_peak_mb"] = round(v["child_mb"])
+                row["checkov"] = v["checks"]["checkov"]
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     finally:

@@ -108,6 +108,7 @@ def validate(
     terraform: bool = typer.Option(True, "--terraform/--no-terraform", help="Run terraform fmt -check, init and validate."),
     checkov: bool = typer.Option(True, "--checkov/--no-checkov", help="Run checkov."),
     strict_sql: bool = typer.Option(False, "--strict-sql", help="Treat SQL warnings as errors (with a spec)."),
+    full: bool = typer.Option(False, "--full", help="Run checkov on every query, not once per shape of query (with a spec)."),
 ) -> None:
     """Run every check on rendered output: HCL parse, terraform fmt/validate, checkov.
 
@@ -115,7 +116,7 @@ def validate(
     """
     core = _core()
     with _errors_to_exit():
-        report = core.validate(target, terraform=terraform, checkov=checkov, strict_sql=strict_sql)
+        report = core.validate(target, terraform=terraform, checkov=checkov, strict_sql=strict_sql, full=full)
     for r in report.results:
         detail = f" ({r.detail})" if r.detail else ""
         say(f"{r.status:8} {r.name:22} {r.seconds:6.2f}s{detail}")

@@ -22,7 +22,7 @@ from .errors import InputError, OutputError
 from .render import diagram as diagrams
 from .spec import LoadedSpec
 from .spec.schema import schema_json
-from .tools import checks
+from .tools import checks, shapes
 from .tools import explain as explaining
 from .tools import names as naming
 from .tools import review as reviewing
@@ -112,9 +112,11 @@ def check_current(rendered: Rendered, out_dir: str | Path) -> tuple[str, str]:
     return diff, refusal
 
 
-def validate(target: str | Path, *, terraform: bool = True, checkov: bool = True, strict_sql: bool = False) -> checks.Report:
+def validate(
+    target: str | Path, *, terraform: bool = True, checkov: bool = True, strict_sql: bool = False, full: bool = False
+) -> checks.Report:
     """Every check on a rendered folder, or on a spec rendered into a scratch folder first (then
-    its SQL is checked too)."""
+    its SQL is checked too, and checkov runs once per shape of query unless `full`)."""
     target = Path(target)
     if target.is_dir():
         report = checks.validate_dir(target, terraform=terraform, checkov=checkov)
@@ -122,16 +124,25 @@ def validate(target: str | Path, *, terraform: bool = True, checkov: bool = True
         return report
     if not target.is_file():
         raise InputError(f"{target} is neither a folder nor a spec file")
-    rendered = render_spec(target, display_name=str(target), strict_sql=strict_sql)
+    with _gc_paused():
+        loaded = load(target, display_name=str(target), strict_sql=strict_sql)
+        rendered = Rendered(loaded.deployment, render.render(loaded.deployment), loaded.spec)
+        reduction = None if full else shapes.reduce(loaded.deployment)
+        reduced_files = render.render(reduction.deployment) if reduction else None
     scratch = Path(tempfile.mkdtemp(prefix="rsqgen-validate-"))
     try:
         root = scratch / rendered.deployment.name
         write(rendered, root)
-        report = checks.validate_dir(root, terraform=terraform, checkov=checkov)
+        checkov_root = None
+        if reduction is not None and reduced_files is not None:
+            checkov_root = scratch / "shapes" / rendered.deployment.name
+            writer.write_tree(checkov_root, reduced_files)
+        report = checks.validate_dir(
+            root, terraform=terraform, checkov=checkov, checkov_root=checkov_root, instances=reduction.instances if reduction else None
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    assert rendered.spec is not None
-    report.results.insert(0, checks.sql_result(rendered.spec))
+    report.results.insert(0, checks.sql_result(loaded.spec))
     return report
 
 

@@ -20,6 +20,7 @@ from ..errors import ExitCode, InputError
 
 if TYPE_CHECKING:  # a type only: importing the spec stage would load pydantic for `validate DIR`
     from ..spec import LoadedSpec
+from . import shapes
 from .external import find_checkov, find_terraform, scratch_copy
 
 
@@ -137,7 +138,9 @@ def _last_error(stderr: str) -> str:
     return (errors or lines or ["no output"])[-1]
 
 
-def check_checkov(root: Path) -> CheckResult:
+def check_checkov(root: Path, *, instances: dict[str, tuple[str, ...]] | None = None, extra_args: tuple[str, ...] = ()) -> CheckResult:
+    """checkov on `root`. With `instances` (see shapes.py), `root` holds one query per shape and
+    each verdict on a query's resources is reported for every query of its shape."""
     binary = find_checkov()
     if binary is None:
         return CheckResult(
@@ -147,7 +150,7 @@ def check_checkov(root: Path) -> CheckResult:
         )
     proc = subprocess.run(
         # No --quiet: it drops the passed checks from the report, and they show what checkov evaluated.
-        [binary, "-d", str(root), "--framework", "terraform", "-o", "json", "--skip-download", "--compact"],
+        [binary, "-d", str(root), "--framework", "terraform", "-o", "json", "--skip-download", "--compact", *extra_args],
         capture_output=True,
         text=True,
         timeout=900,
@@ -159,28 +162,30 @@ def check_checkov(root: Path) -> CheckResult:
         return CheckResult("checkov", "NOT_RUN", detail=f"checkov gave no report (exit {proc.returncode}): {proc.stderr.strip()[-300:]}")
     reports = doc if isinstance(doc, list) else [doc]
     findings: list[Finding] = []
-    passed = skipped = 0
+    skipped = 0
     passed_checks: list[tuple[str, str]] = []
+
+    def each(resource: str) -> list[str]:
+        return shapes.expand(resource, instances) if instances else [resource]
+
     for report in reports:
         summary = report.get("summary", {})
-        passed += int(summary.get("passed", 0))
-        passed_checks += [(c["check_id"], c.get("resource", "")) for c in report.get("results", {}).get("passed_checks", [])]
-        skipped += int(summary.get("skipped", 0))
-        for failed in report.get("results", {}).get("failed_checks", []):
+        results = report.get("results", {})
+        passed_checks += [(c["check_id"], r) for c in results.get("passed_checks", []) for r in each(c.get("resource", ""))]
+        skipped += sum(len(each(c.get("resource", ""))) for c in results.get("skipped_checks", []))
+        for failed in results.get("failed_checks", []):
             rel = failed.get("file_path", ".").lstrip("/")
             line = (failed.get("file_line_range") or [1])[0]
-            findings.append(Finding(rel, int(line), f"{failed['check_id']}: {failed.get('check_name', '')} ({failed.get('resource', '')})"))
+            for resource in each(failed.get("resource", "")):
+                findings.append(Finding(rel, int(line), f"{failed['check_id']}: {failed.get('check_name', '')} ({resource})"))
         for err in report.get("results", {}).get("parsing_errors", []) or summary.get("parsing_errors_list", []) or []:
             findings.append(Finding(str(err), 1, "checkov could not parse this file"))
     if not reports or all(not r.get("summary") for r in reports):
         return CheckResult("checkov", "NOT_RUN", detail="checkov found nothing to check")
-    return CheckResult(
-        "checkov",
-        "FAILED" if findings else "PASSED",
-        findings,
-        f"{passed} passed, {len(findings)} failed, {skipped} skipped",
-        passed=sorted(passed_checks),
-    )
+    detail = f"{len(passed_checks)} passed, {len(findings)} failed, {skipped} skipped"
+    if instances:
+        detail += f"; {len(instances)} shapes covering {sum(len(k) for k in instances.values())} queries"
+    return CheckResult("checkov", "FAILED" if findings else "PASSED", findings, detail, passed=sorted(passed_checks))
 
 
 _SKIP = re.compile(r"#\s*checkov:skip=([A-Z0-9_]+)(?::(.*))?")
@@ -220,7 +225,8 @@ def sql_result(loaded: LoadedSpec) -> CheckResult:
     return CheckResult("sql", "PASSED", findings, detail)
 
 
-def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True) -> Report:
+def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True, checkov_root: Path | None = None, instances: dict[str, tuple[str, ...]] | None = None) -> Report:
+    """Every check on `root`; checkov on `checkov_root` (a reduced tree, see shapes.py) when given."""
     if not tf_files(root):
         raise InputError(f"{root} holds no .tf files: give a folder that `rsqgen render` wrote, or a spec file")
     results: list[CheckResult] = []
@@ -240,7 +246,7 @@ def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True) ->
     else:
         results += [CheckResult(n, "SKIPPED", detail="turned off with --no-terraform") for n in ("terraform-fmt", "terraform-validate")]
     if checkov:
-        results += timed(check_checkov, root)
+        results += timed(lambda: check_checkov(checkov_root or root, instances=instances))
     else:
         results.append(CheckResult("checkov", "SKIPPED", detail="turned off with --no-checkov"))
     return Report(results)
