@@ -39,18 +39,20 @@ CONSOLE_TRUSTED_SERVICES = (
     "redshift-serverless.amazonaws.com",
     "redshift.amazonaws.com",
 )
+EVENTS_SERVICE = "events.amazonaws.com"
 SCHEDULER_SERVICE = "scheduler.amazonaws.com"
 
 # Data API actions that have no resource type in the Service Authorization Reference: IAM accepts
-# only "*" for them. The schedule-role module allows Resource "*" for exactly these.
+# only "*" for them. The schedule-role module allows Resource "*" for exactly these. (The API's
+# GetStatementResultV2 is authorised by the IAM action GetStatementResult; it is no IAM action.)
 DATA_API_ACTIONS_WITHOUT_RESOURCE_TYPE = (
     "redshift-data:CancelStatement",
     "redshift-data:DescribeStatement",
     "redshift-data:GetStatementResult",
-    "redshift-data:GetStatementResultV2",
     "redshift-data:ListStatements",
 )
-# Those the schedule role is granted, limited to its own statements by this condition.
+# Those the schedule role is granted: operators read the runs EventBridge made, which ran in another
+# session of the role, so no statement-owner condition (see docs/aws-behaviour.md).
 DATA_API_UNSCOPED_ACTIONS = (
     "redshift-data:CancelStatement",
     "redshift-data:DescribeStatement",
@@ -60,9 +62,17 @@ DATA_API_UNSCOPED_ACTIONS = (
 # The states in which a Data API statement ends (its "Redshift Data Statement Status Change" event).
 STATEMENT_END_STATES = ("ABORTED", "FAILED", "FINISHED")
 
-STATEMENT_OWNER_CONDITION = {
-    "StringEquals": {"redshift-data:statement-owner-iam-userid": ["${aws:userid}"]}
-}
+# What the console's scheduled-query pages list for an operator: EventBridge rules (no resource
+# type: "*" only), and the pickers of the schedule form (roles, clusters, workgroups, secrets,
+# topics). The first two are certain; the pickers' calls are inferred (docs/aws-behaviour.md).
+CONSOLE_LIST_ACTIONS = ("events:ListRuleNamesByTarget", "events:ListRules")
+CONSOLE_FORM_LIST_ACTIONS = (
+    "iam:ListRoles",
+    "redshift-serverless:ListWorkgroups",
+    "redshift:DescribeClusters",
+    "secretsmanager:ListSecrets",
+    "sns:ListTopics",
+)
 
 # Limits (botocore service models unless noted).
 RULE_NAME_MAX = 64
@@ -111,3 +121,6 @@ class Arns:
 
     def events_rule(self, name: str) -> str:
         return self._arn("events", f"rule/{name}")
+
+    def schedule_group(self, name: str) -> str:
+        return self._arn("scheduler", f"schedule-group/{name}")

@@ -128,8 +128,10 @@ def test_operators_manage_only_console_rules_and_only_this_role(plan):
             resources.setdefault(action, set()).update([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"])
     assert resources["sts:AssumeRole"] == {role_arn}
     assert resources["iam:PassRole"] == {role_arn}
-    rule_actions = {a: r for a, r in resources.items() if a.startswith("events:")}
+    listing = {"events:ListRules", "events:ListRuleNamesByTarget"}  # no resource type: "*" only
+    rule_actions = {a: r for a, r in resources.items() if a.startswith("events:") and a not in listing}
     assert rule_actions and all(r == {f"arn:aws:events:{REGION}:{ACCOUNT}:rule/QS2-*"} for r in rule_actions.values()), rule_actions
+    assert all(resources[a] == {"*"} for a in listing)
 
 
 @pytest.fixture(scope="module")

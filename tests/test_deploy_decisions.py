@@ -38,9 +38,17 @@ def test_trust_policy_is_the_three_services_and_each_operators_exact_arn(decided
         )
     )
     trust = d.role.trust_policy()
-    services = [s for s in trust["Statement"] if "Service" in s["Principal"]]
+    by_sid = {s["Sid"]: s for s in trust["Statement"]}
     humans = [s for s in trust["Statement"] if "AWS" in s["Principal"]]
-    assert len(services) == 1 and services[0]["Principal"]["Service"] == SERVICES
+    assert by_sid["TrustedServices"]["Principal"]["Service"] == ["redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
+    assert "Condition" not in by_sid["TrustedServices"]
+    # EventBridge only for this account's QS2- rules (confused-deputy protection, docs/aws-behaviour.md)
+    assert by_sid["EventBridgeRules"]["Principal"]["Service"] == "events.amazonaws.com"
+    assert by_sid["EventBridgeRules"]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ["111122223333"]},
+        "ArnLike": {"aws:SourceArn": ["arn:aws:events:ap-northeast-1:111122223333:rule/QS2-*"]},
+    }
+    assert set(by_sid) == {"TrustedServices", "EventBridgeRules", "Operators"}  # no scheduler here
     assert humans[0]["Principal"]["AWS"] == [
         "arn:aws:iam::111122223333:role/DataEngineer",
         "arn:aws:iam::111122223333:user/alice",
@@ -82,7 +90,7 @@ def test_role_operators_are_trusted_but_not_put_in_a_group(decided):
 def test_db_user_grants_are_exactly_the_dbuser_and_dbname_arns(decided):
     d = decided(MINIMAL)
     st = statements(d.role.permissions_policy())
-    assert set(st) == {"RunStatements", "ReadOwnStatements", "DatabaseUserCredentials"}
+    assert set(st) == {"RunStatements", "ReadScheduledStatements", "DatabaseUserCredentials"}
     assert st["RunStatements"]["Action"] == ["redshift-data:ExecuteStatement"]
     assert st["RunStatements"]["Resource"] == ["arn:aws:redshift:ap-northeast-1:111122223333:cluster:test-cluster"]
     assert st["DatabaseUserCredentials"]["Action"] == ["redshift:GetClusterCredentials"]
@@ -98,9 +106,10 @@ def test_wildcard_resource_only_for_resourceless_data_api_actions(decided):
         for s in policy["Statement"]:
             assert all(a != "*" and not a.endswith(":*") for a in s["Action"]), s
             if "*" in s["Resource"]:
-                assert set(s["Action"]) <= UNSCOPED, s
-                # limited to the role's own statements, as AmazonRedshiftDataFullAccess does
-                assert s["Condition"] == {"StringEquals": {"redshift-data:statement-owner-iam-userid": ["${aws:userid}"]}}
+                # only actions with no resource type, and only list actions for operators
+                assert set(s["Action"]) <= UNSCOPED | set(aws.CONSOLE_LIST_ACTIONS + aws.CONSOLE_FORM_LIST_ACTIONS), s
+                # no statement-owner condition: operators read runs EventBridge made (docs/aws-behaviour.md)
+                assert "Condition" not in s, s
 
 
 def test_no_aws_managed_policy_anywhere_in_the_output(rendered):

@@ -221,9 +221,8 @@ def test_find_attribute_in_golden_files():
     assert read_attribute(main, *q, "sql") == "SELECT * FROM tickit.sales LIMIT 5;\n"
     assert read_attribute(main, *q, "name") == "QS2-top5-sales"
     role = (GOLDEN_DIR / "scheduler" / "main.tf").read_text(encoding="utf-8")
-    cond = read_attribute(role, "module", "schedule_role", "statements", 2, "conditions", "StringEquals",
-                          "redshift-data:statement-owner-iam-userid", 0)  # fmt: skip
-    assert cond == "${aws:userid}"
+    arn = read_attribute(role, "module", "schedule_role", "trust_statements", 1, "Condition", "ArnLike", "aws:SourceArn", 0)
+    assert arn == "arn:aws:events:ap-northeast-1:111122223333:rule/QS2-*"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -63,7 +63,8 @@ def test_schedule_role_allows_wildcard_resource_for_exactly_the_resourceless_act
 def test_schedule_role_trusts_exactly_the_services_rsqgen_may_ask_for():
     lists = _string_lists((REPO / "modules" / "schedule-role" / "variables.tf").read_text("utf-8"))
     services = [sorted(l) for l in lists if any(a.endswith(".amazonaws.com") for a in l)]
-    assert services == [sorted(aws.CONSOLE_TRUSTED_SERVICES + (aws.SCHEDULER_SERVICE,))]
+    # every service rsqgen may trust, then those trusted only under conditions
+    assert services == [sorted(aws.CONSOLE_TRUSTED_SERVICES + (aws.SCHEDULER_SERVICE,)), sorted([aws.EVENTS_SERVICE, aws.SCHEDULER_SERVICE])]
 
 
 def test_query_status_states_are_the_data_api_end_states():

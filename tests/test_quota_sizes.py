@@ -79,3 +79,39 @@ def test_no_grant_is_lost_in_the_split(policies):
     granted = {(a, r) for doc in [inline, *managed.values()] for s in doc["Statement"] for a in s["Action"] for r in s["Resource"]}
     users = {r for a, r in granted if a == "redshift:GetClusterCredentials" and ":dbuser:" in r}
     assert len(users) == 420
+
+
+def _sizes(d) -> tuple[int, list[int]]:
+    """(inline, [managed...]) sizes of a Deployment's role policies, measured here, not by quotas."""
+    def doc(statements):
+        return {"Version": "2012-10-17", "Statement": [s.to_iam() for s in statements]}
+
+    return iam_size(doc(d.role.statements)), [iam_size(doc(p)) for p in d.role.managed_policies]
+
+
+def _secrets_spec(count: int, pad: int, padded: int) -> str:
+    head = MINIMAL.split("queries:")[0]
+    body = "".join(
+        f"  q{i}:\n    warehouse: test-cluster\n    database: dev\n"
+        f"    auth: {{secret_arn: arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:rs/s{i:03d}{'x' * (pad if i == padded else 0)}-AbCdEf}}\n"
+        f"    sql: SELECT {i};\n    schedule: rate(1 day)\n"
+        for i in range(count)
+    )
+    return head + "queries:\n" + body
+
+
+@pytest.mark.parametrize("pad", range(0, 400, 7))
+def test_inline_policy_at_the_edge_of_its_limit(decided, pad):
+    """One secret's name grows a few characters at a time, so the inline policy passes 10,240
+    somewhere in this range: it must spill into a managed policy then, never exceed the limit."""
+    inline, managed = _sizes(decided(_secrets_spec(125, pad, 0)))
+    assert inline <= IAM_INLINE_ROLE_POLICY and all(m <= IAM_MANAGED_POLICY for m in managed), (inline, managed)
+
+
+@pytest.mark.parametrize("pad", range(0, 120, 5))
+def test_managed_policy_pieces_at_the_edge_of_their_limit(decided, pad):
+    """Many secrets: the statement is split across managed policies, each filled close to 6,144;
+    a growing name moves every piece's fill through the last few dozen characters below it."""
+    inline, managed = _sizes(decided(_secrets_spec(260, pad, 150)))
+    assert managed, "the spec is meant to overflow into managed policies"
+    assert inline <= IAM_INLINE_ROLE_POLICY and all(m <= IAM_MANAGED_POLICY for m in managed), (inline, managed)

@@ -31,7 +31,7 @@ def with_query(base: str, **fields: str) -> str:
 
 
 CLUSTER_ARN = "arn:aws:redshift:ap-northeast-1:111122223333:cluster:test-cluster"
-READ_OWN = "ReadOwnStatements"
+READ_OWN = "ReadScheduledStatements"
 
 
 def test_db_user_grant(decided):

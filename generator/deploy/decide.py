@@ -144,13 +144,16 @@ def _decide(loaded: LoadedSpec) -> Deployment:
             "warning: no operators: nobody can create schedules in the console or view their history; add users or roles under 'operators'"
         )
     backends = {q.backend for q in queries}
-    trusted = aws.CONSOLE_TRUSTED_SERVICES + ((aws.SCHEDULER_SERVICE,) if "scheduler" in backends else ())
+    schedule_group = f"{spec.name}-redshift-queries" if "scheduler" in backends else None
+    service_trust = iam.service_trust(arns, rule_prefix, schedule_group)
+    trusted = aws.CONSOLE_TRUSTED_SERVICES + ((aws.SCHEDULER_SERVICE,) if schedule_group else ())
     inline, managed = quotas.pack(iam.role_statements(queries, warehouses, arns), spec.quotas.managed_policies_per_role)
     role = ScheduleRole(
         name=role_name,
         arn=role_arn,
         policy_name="scheduled-query-permissions",
         trusted_services=tuple(sorted(trusted)),
+        service_trust=service_trust,
         operator_arns=operator_arns,
         statements=inline,
         managed_policies=managed,
@@ -184,7 +187,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         topics=topics,
         queries=tuple(sorted(queries, key=lambda q: q.key)),
         warnings=tuple(warnings),
-        schedule_group=f"{spec.name}-redshift-queries" if "scheduler" in backends else None,
+        schedule_group=schedule_group,
         rule_prefix=rule_prefix,
         dead_letter_queue=DeadLetterQueue(f"{spec.name}-scheduled-query-dlq", tuple(sorted(dlq_sources))) if uses_dlq else None,
     )

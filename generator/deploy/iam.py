@@ -10,9 +10,9 @@ from dataclasses import replace
 
 from .. import aws
 from ..values import Ref, Statement, Value
-from .parts import ScheduledQuery, ScheduleRole, Warehouse
+from .parts import ScheduledQuery, ScheduleRole, ServiceTrust, Warehouse
 
-__all__ = ["DLQ_ARN", "SCHEDULE_KEY_ARN", "operator_statements", "role_statements", "sorted_unique"]
+__all__ = ["DLQ_ARN", "SCHEDULE_KEY_ARN", "operator_statements", "role_statements", "service_trust", "sorted_unique"]
 
 # Values that exist only once Terraform created them (module outputs of the root module).
 SCHEDULE_KEY_ARN = Ref("module.schedule_group.kms_key_arn")
@@ -23,7 +23,7 @@ DLQ_ARN = Ref("module.dead_letter_queue.arn")
 WHY = {
     "RunStatements": "EventBridge runs each query's SQL with the Data API, on these warehouses only",
     "RunBatchStatements": "EventBridge Scheduler runs a batch of statements as one transaction, on these warehouses only",
-    "ReadOwnStatements": "these Data API actions have no resource type, so IAM accepts only \"*\"; limited to the role's own statements",
+    "ReadScheduledStatements": "no resource type, so IAM accepts only \"*\"; operators read in the console the runs EventBridge made in another session of this role (the Data API shows a role only its own statements)",
     "DatabaseUserCredentials": "temporary credentials for exactly these database users and databases",
     "IamIdentityCredentials": "temporary credentials as the role's own IAM identity, for these databases",
     "ServerlessCredentials": "temporary credentials for these Serverless workgroups",
@@ -33,6 +33,8 @@ WHY = {
     "AssumeScheduleRole": "operators view schedule history in the console as the schedule role",
     "PassScheduleRoleToEventBridge": "the console passes the role to EventBridge when it creates a schedule",
     "ManageConsoleScheduledQueries": "create, change and delete the console's scheduled queries (this spec's rule prefix) only",
+    "ListConsoleScheduledQueries": "the console lists scheduled queries with these; they have no resource type, so \"*\" only",
+    "ConsoleScheduleFormLists": "the console's schedule form lists roles, clusters, workgroups, secrets and topics to pick from (read-only)",
 }
 
 
@@ -51,6 +53,21 @@ def sorted_unique(values) -> tuple[Value, ...]:
     return tuple(strings) + tuple(refs)
 
 
+def service_trust(arns: aws.Arns, rule_prefix: str, schedule_group: str | None) -> tuple[ServiceTrust, ...]:
+    """EventBridge and Scheduler may assume the role only for this account's rules (named with the
+    spec's prefix) and this spec's schedule group: the confused-deputy conditions both services'
+    guides recommend (aws:SourceAccount, aws:SourceArn; Scheduler's must be the group's ARN)."""
+    account = {"aws:SourceAccount": [arns.account]}
+    trusts = [
+        ServiceTrust("EventBridgeRules", aws.EVENTS_SERVICE, {"StringEquals": account, "ArnLike": {"aws:SourceArn": [arns.events_rule(f"{rule_prefix}*")]}}),
+    ]
+    if schedule_group is not None:
+        trusts.append(
+            ServiceTrust("EventBridgeScheduler", aws.SCHEDULER_SERVICE, {"StringEquals": account, "ArnEquals": {"aws:SourceArn": [arns.schedule_group(schedule_group)]}})
+        )
+    return tuple(trusts)
+
+
 def role_statements(queries: list[ScheduledQuery], warehouses: dict[str, Warehouse], arns: aws.Arns) -> tuple[Statement, ...]:
     single = [q for q in queries if len(q.sql) == 1]
     batch = [q for q in queries if len(q.sql) > 1]
@@ -63,7 +80,7 @@ def role_statements(queries: list[ScheduledQuery], warehouses: dict[str, Warehou
         )
     # Operators read the history of these statements in the console by assuming this role.
     statements.append(
-        Statement("ReadOwnStatements", aws.DATA_API_UNSCOPED_ACTIONS, ("*",), conditions=aws.STATEMENT_OWNER_CONDITION)
+        Statement("ReadScheduledStatements", aws.DATA_API_UNSCOPED_ACTIONS, ("*",))
     )
     db_user = [q for q in queries if q.auth == "db_user"]
     if db_user:
@@ -124,5 +141,8 @@ def operator_statements(role: ScheduleRole, arns: aws.Arns, rule_prefix: str) ->
             ),
             (arns.events_rule(f"{rule_prefix}*"),),
         ),
+        # Listing has no resource type: "*" is the only resource IAM accepts for these.
+        Statement("ListConsoleScheduledQueries", aws.CONSOLE_LIST_ACTIONS, ("*",)),
+        Statement("ConsoleScheduleFormLists", aws.CONSOLE_FORM_LIST_ACTIONS, ("*",)),
     ]
     return _explained(statements)

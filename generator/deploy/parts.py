@@ -20,12 +20,22 @@ __all__ = [
     "OperatorsGroup",
     "ScheduleRole",
     "ScheduledQuery",
+    "ServiceTrust",
     "StatusRule",
     "Topic",
     "Warehouse",
 ]
 
 Auth = Literal["db_user", "secret", "iam", "admin_secret"]
+
+
+@dataclass(frozen=True)
+class ServiceTrust:
+    """A service principal trusted only under conditions (its own trust statement)."""
+
+    sid: str
+    service: str
+    conditions: dict[str, dict[str, list[str]]]
 
 
 @dataclass(frozen=True)
@@ -37,19 +47,28 @@ class ScheduleRole:
     operator_arns: tuple[str, ...]
     statements: tuple[Statement, ...]  # the inline policy
     managed_policies: tuple[tuple[Statement, ...], ...] = ()  # overflow beyond the inline quota
+    service_trust: tuple[ServiceTrust, ...] = ()  # those of trusted_services trusted under conditions
 
     @property
     def all_statements(self) -> tuple[Statement, ...]:
         return self.statements + tuple(s for policy in self.managed_policies for s in policy)
 
+    @property
+    def unconditioned_services(self) -> tuple[str, ...]:
+        """Trusted services without a condition: the module's `trusted_services`."""
+        conditional = {t.service for t in self.service_trust}
+        return tuple(s for s in self.trusted_services if s not in conditional)
+
     def trust_policy(self) -> dict[str, Any]:
-        statements: list[dict[str, Any]] = [
-            {
-                "Sid": "TrustedServices",
-                "Effect": "Allow",
-                "Principal": {"Service": list(self.trusted_services)},
-                "Action": "sts:AssumeRole",
-            }
+        """The trust policy exactly as the schedule-role module builds it."""
+        statements: list[dict[str, Any]] = []
+        if self.unconditioned_services:
+            statements.append(
+                {"Sid": "TrustedServices", "Effect": "Allow", "Principal": {"Service": list(self.unconditioned_services)}, "Action": "sts:AssumeRole"}
+            )
+        statements += [
+            {"Sid": t.sid, "Effect": "Allow", "Principal": {"Service": t.service}, "Action": "sts:AssumeRole", "Condition": t.conditions}
+            for t in self.service_trust
         ]
         if self.operator_arns:
             statements.append(

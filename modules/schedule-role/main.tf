@@ -1,22 +1,11 @@
 locals {
   # Built with jsonencode rather than aws_iam_policy_document data sources so that the documents are
   # known at plan time (a reviewer sees them in the plan, and depends_on on this module defers nothing).
+  # The trust policy's statements come decided and written out whole (rsqgen's deploy stage):
+  # checkov evaluates a literal list, but silently passes one built with concat or for.
   trust_policy = {
-    Version = "2012-10-17"
-    Statement = concat(
-      [{
-        Sid       = "TrustedServices"
-        Effect    = "Allow"
-        Principal = { Service = var.trusted_services }
-        Action    = "sts:AssumeRole"
-      }],
-      length(var.operator_arns) == 0 ? [] : [{
-        Sid       = "Operators"
-        Effect    = "Allow"
-        Principal = { AWS = var.operator_arns }
-        Action    = "sts:AssumeRole"
-      }],
-    )
+    Version   = "2012-10-17"
+    Statement = var.trust_statements
   }
 
   # The inline policy is its own local, written out, so that checkov can evaluate it.

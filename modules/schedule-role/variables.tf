@@ -14,33 +14,41 @@ variable "description" {
   default     = "Runs Amazon Redshift scheduled queries through the Redshift Data API."
 }
 
-variable "trusted_services" {
-  description = "Service principals allowed to assume the role. The Redshift console needs redshift, redshift-serverless and events; scheduler only when EventBridge Scheduler runs a query."
-  type        = list(string)
+variable "trust_statements" {
+  description = "The trust policy's statements, as IAM writes them (Sid, Effect, Principal, Action, Condition): the Redshift console's services, EventBridge and Scheduler under aws:SourceAccount/aws:SourceArn conditions, and each operator's exact ARN."
+  type        = any
 
   validation {
-    condition = alltrue([
-      for s in var.trusted_services : contains([
-        "redshift.amazonaws.com",
-        "redshift-serverless.amazonaws.com",
-        "events.amazonaws.com",
-        "scheduler.amazonaws.com",
-      ], s)
-    ])
+    condition     = length(var.trust_statements) > 0 && alltrue([for s in var.trust_statements : try(s.Effect, "") == "Allow" && try(s.Action, "") == "sts:AssumeRole"])
+    error_message = "Each trust statement allows sts:AssumeRole, and there is at least one."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for s in var.trust_statements : [
+        for svc in flatten([try(s.Principal.Service, [])]) : contains([
+          "redshift.amazonaws.com",
+          "redshift-serverless.amazonaws.com",
+          "events.amazonaws.com",
+          "scheduler.amazonaws.com",
+        ], svc)
+      ]
+    ]))
     error_message = "Only redshift, redshift-serverless, events and scheduler (.amazonaws.com) may be trusted."
   }
-}
-
-variable "operator_arns" {
-  description = "Exact ARNs of the IAM users and roles that create schedules in the console and read their history. Never an account root."
-  type        = list(string)
-  default     = []
 
   validation {
-    condition = alltrue([
-      for a in var.operator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/[\\w+=,.@/-]+$", a))
-    ])
+    condition = alltrue(flatten([
+      for s in var.trust_statements : [
+        for a in flatten([try(s.Principal.AWS, [])]) : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/[\\w+=,.@/-]+$", a))
+      ]
+    ]))
     error_message = "Each operator must be the exact ARN of an IAM user or role (arn:aws:iam::123456789012:user/name); an account root or a wildcard is not allowed."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.trust_statements : !contains(["events.amazonaws.com", "scheduler.amazonaws.com"], try(s.Principal.Service, "")) || can(s.Condition["StringEquals"]["aws:SourceAccount"])])
+    error_message = "EventBridge and Scheduler are trusted only with an aws:SourceAccount condition (confused-deputy protection)."
   }
 }
 
@@ -73,7 +81,6 @@ variable "statements" {
           "redshift-data:CancelStatement",
           "redshift-data:DescribeStatement",
           "redshift-data:GetStatementResult",
-          "redshift-data:GetStatementResultV2",
           "redshift-data:ListStatements",
         ], a)
       ])

@@ -49,6 +49,22 @@ module "operators" {
       ]
       resources = ["arn:aws:events:eu-west-1:111122223333:rule/QS2-*"]
     },
+    {
+      sid       = "ListConsoleScheduledQueries"
+      actions   = ["events:ListRuleNamesByTarget", "events:ListRules"]
+      resources = ["*"]
+    },
+    {
+      sid = "ConsoleScheduleFormLists"
+      actions = [
+        "iam:ListRoles",
+        "redshift-serverless:ListWorkgroups",
+        "redshift:DescribeClusters",
+        "secretsmanager:ListSecrets",
+        "sns:ListTopics",
+      ]
+      resources = ["*"]
+    },
   ]
 }
 
@@ -59,12 +75,44 @@ module "operators" {
 module "schedule_role" {
   source = "./modules/schedule-role"
 
-  name             = "analytics-redshift-scheduler"
-  policy_name      = "scheduled-query-permissions"
-  trusted_services = ["events.amazonaws.com", "redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
-  operator_arns = [
-    "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataEngineer_0123456789abcdef",
-    "arn:aws:iam::111122223333:user/alice",
+  name        = "analytics-redshift-scheduler"
+  policy_name = "scheduled-query-permissions"
+  trust_statements = [
+    {
+      Sid    = "TrustedServices"
+      Effect = "Allow"
+      Principal = {
+        Service = ["redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
+      }
+      Action = "sts:AssumeRole"
+    },
+    {
+      Sid    = "EventBridgeRules"
+      Effect = "Allow"
+      Principal = {
+        Service = "events.amazonaws.com"
+      }
+      Action = "sts:AssumeRole"
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = ["111122223333"]
+        }
+        ArnLike = {
+          "aws:SourceArn" = ["arn:aws:events:eu-west-1:111122223333:rule/QS2-*"]
+        }
+      }
+    },
+    {
+      Sid    = "Operators"
+      Effect = "Allow"
+      Principal = {
+        AWS = [
+          "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataEngineer_0123456789abcdef",
+          "arn:aws:iam::111122223333:user/alice",
+        ]
+      }
+      Action = "sts:AssumeRole"
+    },
   ]
   statements = [
     {
@@ -73,7 +121,7 @@ module "schedule_role" {
       resources = ["arn:aws:redshift:eu-west-1:111122223333:cluster:analytics-prod"]
     },
     {
-      sid = "ReadOwnStatements"
+      sid = "ReadScheduledStatements"
       actions = [
         "redshift-data:CancelStatement",
         "redshift-data:DescribeStatement",
@@ -81,11 +129,6 @@ module "schedule_role" {
         "redshift-data:ListStatements",
       ]
       resources = ["*"]
-      conditions = {
-        StringEquals = {
-          "redshift-data:statement-owner-iam-userid" = ["$${aws:userid}"]
-        }
-      }
     },
     {
       sid     = "DatabaseUserCredentials"
@@ -186,6 +229,9 @@ SQL
   retry               = each.value.retry
   dead_letter         = each.value.dead_letter
   trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
+
+  # The first run must find the role's permissions in place, not only the role (IAM propagation).
+  depends_on = [module.schedule_role]
 }
 
 ################################################################################

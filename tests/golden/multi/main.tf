@@ -50,6 +50,22 @@ module "operators" {
       ]
       resources = ["arn:aws:events:eu-central-1:222233334444:rule/QS2-*"]
     },
+    {
+      sid       = "ListConsoleScheduledQueries"
+      actions   = ["events:ListRuleNamesByTarget", "events:ListRules"]
+      resources = ["*"]
+    },
+    {
+      sid = "ConsoleScheduleFormLists"
+      actions = [
+        "iam:ListRoles",
+        "redshift-serverless:ListWorkgroups",
+        "redshift:DescribeClusters",
+        "secretsmanager:ListSecrets",
+        "sns:ListTopics",
+      ]
+      resources = ["*"]
+    },
   ]
 }
 
@@ -60,13 +76,45 @@ module "operators" {
 module "schedule_role" {
   source = "./modules/schedule-role"
 
-  name             = "acme-data-redshift-scheduler"
-  policy_name      = "scheduled-query-permissions"
-  trusted_services = ["events.amazonaws.com", "redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
-  operator_arns = [
-    "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/eu-central-1/AWSReservedSSO_Analyst_1a2b3c4d5e6f7a8b",
-    "arn:aws:iam::222233334444:user/dana",
-    "arn:aws:iam::222233334444:user/erik",
+  name        = "acme-data-redshift-scheduler"
+  policy_name = "scheduled-query-permissions"
+  trust_statements = [
+    {
+      Sid    = "TrustedServices"
+      Effect = "Allow"
+      Principal = {
+        Service = ["redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
+      }
+      Action = "sts:AssumeRole"
+    },
+    {
+      Sid    = "EventBridgeRules"
+      Effect = "Allow"
+      Principal = {
+        Service = "events.amazonaws.com"
+      }
+      Action = "sts:AssumeRole"
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = ["222233334444"]
+        }
+        ArnLike = {
+          "aws:SourceArn" = ["arn:aws:events:eu-central-1:222233334444:rule/QS2-*"]
+        }
+      }
+    },
+    {
+      Sid    = "Operators"
+      Effect = "Allow"
+      Principal = {
+        AWS = [
+          "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/eu-central-1/AWSReservedSSO_Analyst_1a2b3c4d5e6f7a8b",
+          "arn:aws:iam::222233334444:user/dana",
+          "arn:aws:iam::222233334444:user/erik",
+        ]
+      }
+      Action = "sts:AssumeRole"
+    },
   ]
   statements = [
     {
@@ -78,7 +126,7 @@ module "schedule_role" {
       ]
     },
     {
-      sid = "ReadOwnStatements"
+      sid = "ReadScheduledStatements"
       actions = [
         "redshift-data:CancelStatement",
         "redshift-data:DescribeStatement",
@@ -86,11 +134,6 @@ module "schedule_role" {
         "redshift-data:ListStatements",
       ]
       resources = ["*"]
-      conditions = {
-        StringEquals = {
-          "redshift-data:statement-owner-iam-userid" = ["$${aws:userid}"]
-        }
-      }
     },
     {
       sid     = "DatabaseUserCredentials"
@@ -259,6 +302,9 @@ module "scheduled_query" {
   retry               = each.value.retry
   dead_letter         = each.value.dead_letter
   trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
+
+  # The first run must find the role's permissions in place, not only the role (IAM propagation).
+  depends_on = [module.schedule_role]
 }
 
 ################################################################################

@@ -11,7 +11,7 @@ output "operators_group" {
 }
 
 output "operator_policy" {
-  description = "The operators' policy as JSON: attach the same to an SSO permission set for role operators."
+  description = "The operators' policy as JSON: attach it to an SSO permission set for role operators (with query editor v2's own permissions)."
   value       = module.operators.policy
 }
 

@@ -49,6 +49,22 @@ module "operators" {
       ]
       resources = ["arn:aws:events:ap-northeast-1:111122223333:rule/QS2-*"]
     },
+    {
+      sid       = "ListConsoleScheduledQueries"
+      actions   = ["events:ListRuleNamesByTarget", "events:ListRules"]
+      resources = ["*"]
+    },
+    {
+      sid = "ConsoleScheduleFormLists"
+      actions = [
+        "iam:ListRoles",
+        "redshift-serverless:ListWorkgroups",
+        "redshift:DescribeClusters",
+        "secretsmanager:ListSecrets",
+        "sns:ListTopics",
+      ]
+      resources = ["*"]
+    },
   ]
 }
 
@@ -61,13 +77,56 @@ module "schedule_role" {
 
   name        = "etl-redshift-scheduler"
   policy_name = "scheduled-query-permissions"
-  trusted_services = [
-    "events.amazonaws.com",
-    "redshift-serverless.amazonaws.com",
-    "redshift.amazonaws.com",
-    "scheduler.amazonaws.com",
+  trust_statements = [
+    {
+      Sid    = "TrustedServices"
+      Effect = "Allow"
+      Principal = {
+        Service = ["redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
+      }
+      Action = "sts:AssumeRole"
+    },
+    {
+      Sid    = "EventBridgeRules"
+      Effect = "Allow"
+      Principal = {
+        Service = "events.amazonaws.com"
+      }
+      Action = "sts:AssumeRole"
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = ["111122223333"]
+        }
+        ArnLike = {
+          "aws:SourceArn" = ["arn:aws:events:ap-northeast-1:111122223333:rule/QS2-*"]
+        }
+      }
+    },
+    {
+      Sid    = "EventBridgeScheduler"
+      Effect = "Allow"
+      Principal = {
+        Service = "scheduler.amazonaws.com"
+      }
+      Action = "sts:AssumeRole"
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = ["111122223333"]
+        }
+        ArnEquals = {
+          "aws:SourceArn" = ["arn:aws:scheduler:ap-northeast-1:111122223333:schedule-group/etl-redshift-queries"]
+        }
+      }
+    },
+    {
+      Sid    = "Operators"
+      Effect = "Allow"
+      Principal = {
+        AWS = ["arn:aws:iam::111122223333:user/etl-operator"]
+      }
+      Action = "sts:AssumeRole"
+    },
   ]
-  operator_arns = ["arn:aws:iam::111122223333:user/etl-operator"]
   statements = [
     {
       sid       = "RunStatements"
@@ -80,7 +139,7 @@ module "schedule_role" {
       resources = ["arn:aws:redshift:ap-northeast-1:111122223333:cluster:dwh"]
     },
     {
-      sid = "ReadOwnStatements"
+      sid = "ReadScheduledStatements"
       actions = [
         "redshift-data:CancelStatement",
         "redshift-data:DescribeStatement",
@@ -88,11 +147,6 @@ module "schedule_role" {
         "redshift-data:ListStatements",
       ]
       resources = ["*"]
-      conditions = {
-        StringEquals = {
-          "redshift-data:statement-owner-iam-userid" = ["$${aws:userid}"]
-        }
-      }
     },
     {
       sid     = "DatabaseUserCredentials"
@@ -200,6 +254,9 @@ module "scheduled_query" {
   retry               = each.value.retry
   dead_letter         = each.value.dead_letter
   trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
+
+  # The first run must find the role's permissions in place, not only the role (IAM propagation).
+  depends_on = [module.schedule_role]
 }
 
 ################################################################################
@@ -275,6 +332,9 @@ module "scheduler_query" {
   with_event              = each.value.with_event
   retry                   = each.value.retry
   dead_letter             = each.value.dead_letter
+
+  # The first run must find the role's permissions in place, not only the role (IAM propagation).
+  depends_on = [module.schedule_role]
 }
 
 ################################################################################

@@ -51,6 +51,22 @@ module "operators" {
       ]
       resources = ["arn:aws:events:ap-northeast-1:${local.account_id}:rule/QS2-*"]
     },
+    {
+      sid       = "ListConsoleScheduledQueries"
+      actions   = ["events:ListRuleNamesByTarget", "events:ListRules"]
+      resources = ["*"]
+    },
+    {
+      sid = "ConsoleScheduleFormLists"
+      actions = [
+        "iam:ListRoles",
+        "redshift-serverless:ListWorkgroups",
+        "redshift:DescribeClusters",
+        "secretsmanager:ListSecrets",
+        "sns:ListTopics",
+      ]
+      resources = ["*"]
+    },
   ]
 }
 
@@ -61,10 +77,42 @@ module "operators" {
 module "schedule_role" {
   source = "./modules/schedule-role"
 
-  name             = "seed-redshift-scheduler"
-  policy_name      = "scheduled-query-permissions"
-  trusted_services = ["events.amazonaws.com", "redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
-  operator_arns    = ["arn:aws:iam::${local.account_id}:user/test-user"]
+  name        = "seed-redshift-scheduler"
+  policy_name = "scheduled-query-permissions"
+  trust_statements = [
+    {
+      Sid    = "TrustedServices"
+      Effect = "Allow"
+      Principal = {
+        Service = ["redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
+      }
+      Action = "sts:AssumeRole"
+    },
+    {
+      Sid    = "EventBridgeRules"
+      Effect = "Allow"
+      Principal = {
+        Service = "events.amazonaws.com"
+      }
+      Action = "sts:AssumeRole"
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = ["${local.account_id}"]
+        }
+        ArnLike = {
+          "aws:SourceArn" = ["arn:aws:events:ap-northeast-1:${local.account_id}:rule/QS2-*"]
+        }
+      }
+    },
+    {
+      Sid    = "Operators"
+      Effect = "Allow"
+      Principal = {
+        AWS = ["arn:aws:iam::${local.account_id}:user/test-user"]
+      }
+      Action = "sts:AssumeRole"
+    },
+  ]
   statements = [
     {
       sid       = "RunStatements"
@@ -72,7 +120,7 @@ module "schedule_role" {
       resources = ["arn:aws:redshift:ap-northeast-1:${local.account_id}:cluster:test-cluster"]
     },
     {
-      sid = "ReadOwnStatements"
+      sid = "ReadScheduledStatements"
       actions = [
         "redshift-data:CancelStatement",
         "redshift-data:DescribeStatement",
@@ -80,11 +128,6 @@ module "schedule_role" {
         "redshift-data:ListStatements",
       ]
       resources = ["*"]
-      conditions = {
-        StringEquals = {
-          "redshift-data:statement-owner-iam-userid" = ["$${aws:userid}"]
-        }
-      }
     },
     {
       sid     = "DatabaseUserCredentials"
@@ -201,4 +244,7 @@ SQL
   retry               = each.value.retry
   dead_letter         = each.value.dead_letter
   trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
+
+  # The first run must find the role's permissions in place, not only the role (IAM propagation).
+  depends_on = [module.schedule_role]
 }

@@ -48,6 +48,22 @@ module "operators" {
       ]
       resources = ["arn:aws:events:us-east-1:111122223333:rule/QS2-*"]
     },
+    {
+      sid       = "ListConsoleScheduledQueries"
+      actions   = ["events:ListRuleNamesByTarget", "events:ListRules"]
+      resources = ["*"]
+    },
+    {
+      sid = "ConsoleScheduleFormLists"
+      actions = [
+        "iam:ListRoles",
+        "redshift-serverless:ListWorkgroups",
+        "redshift:DescribeClusters",
+        "secretsmanager:ListSecrets",
+        "sns:ListTopics",
+      ]
+      resources = ["*"]
+    },
   ]
 }
 
@@ -58,10 +74,42 @@ module "operators" {
 module "schedule_role" {
   source = "./modules/schedule-role"
 
-  name             = "reporting-redshift-scheduler"
-  policy_name      = "scheduled-query-permissions"
-  trusted_services = ["events.amazonaws.com", "redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
-  operator_arns    = ["arn:aws:iam::111122223333:role/DataEngineer"]
+  name        = "reporting-redshift-scheduler"
+  policy_name = "scheduled-query-permissions"
+  trust_statements = [
+    {
+      Sid    = "TrustedServices"
+      Effect = "Allow"
+      Principal = {
+        Service = ["redshift-serverless.amazonaws.com", "redshift.amazonaws.com"]
+      }
+      Action = "sts:AssumeRole"
+    },
+    {
+      Sid    = "EventBridgeRules"
+      Effect = "Allow"
+      Principal = {
+        Service = "events.amazonaws.com"
+      }
+      Action = "sts:AssumeRole"
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = ["111122223333"]
+        }
+        ArnLike = {
+          "aws:SourceArn" = ["arn:aws:events:us-east-1:111122223333:rule/QS2-*"]
+        }
+      }
+    },
+    {
+      Sid    = "Operators"
+      Effect = "Allow"
+      Principal = {
+        AWS = ["arn:aws:iam::111122223333:role/DataEngineer"]
+      }
+      Action = "sts:AssumeRole"
+    },
+  ]
   statements = [
     {
       sid       = "RunStatements"
@@ -69,7 +117,7 @@ module "schedule_role" {
       resources = [module.redshift_serverless["reporting-wg"].workgroup_arn]
     },
     {
-      sid = "ReadOwnStatements"
+      sid = "ReadScheduledStatements"
       actions = [
         "redshift-data:CancelStatement",
         "redshift-data:DescribeStatement",
@@ -77,11 +125,6 @@ module "schedule_role" {
         "redshift-data:ListStatements",
       ]
       resources = ["*"]
-      conditions = {
-        StringEquals = {
-          "redshift-data:statement-owner-iam-userid" = ["$${aws:userid}"]
-        }
-      }
     },
     {
       sid       = "ServerlessCredentials"
@@ -217,6 +260,9 @@ SQL
   retry               = each.value.retry
   dead_letter         = each.value.dead_letter
   trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
+
+  # The first run must find the role's permissions in place, not only the role (IAM propagation).
+  depends_on = [module.schedule_role]
 }
 
 ################################################################################
