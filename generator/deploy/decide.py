@@ -14,6 +14,7 @@ from typing import Any
 from .. import aws
 from ..errors import SpecError, SpecIssue
 from ..spec import LoadedSpec
+from ..spec.semantics import console_prefix
 from ..spec.yamlsrc import format_path
 from ..values import ACCOUNT, Ref, Value, parse_rfc3339, to_utc
 from . import iam, quotas
@@ -56,7 +57,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
     warnings = [f"{w.location}: warning: {w.path}: {w.message}" + (f"; {w.allowed}" if w.allowed else "") for w in loaded.warnings]
 
     # Query editor v2 lists rules named QS2-<name>; a spec's own prefix follows it.
-    rule_prefix = f"QS2-{spec.query_prefix or ''}"
+    rule_prefix = f"{console_prefix(spec)}{spec.query_prefix or ''}"
     role_name = f"{spec.name}-redshift-scheduler"
     role_arn = arns.iam_role(role_name)
 
@@ -109,6 +110,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
                 auth=auth,
                 db_user=db_user,
                 secret_arn=secret,
+                secret_kms_key_arn=q.auth.secret_kms_key_arn,
                 sql=resolved.sql,
                 with_event=status is not None,
                 trigger_topic=trigger,

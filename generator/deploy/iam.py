@@ -30,6 +30,7 @@ WHY = {
     "ReadDatabaseSecrets": "the database credentials kept in exactly these secrets",
     "DecryptSchedulePayloads": "EventBridge Scheduler decrypts the schedules' payloads (the SQL) with the role's permission",
     "SendFailedInvocations": "invocations that failed for good go to the dead-letter queue",
+    "DecryptDatabaseSecrets": "the secrets' customer managed keys, only through Secrets Manager and only for these secrets",
     "AssumeScheduleRole": "operators view schedule history in the console as the schedule role",
     "PassScheduleRoleToEventBridge": "the console passes the role to EventBridge when it creates a schedule",
     "ManageConsoleScheduledQueries": "create, change and delete the console's scheduled queries (this spec's rule prefix) only",
@@ -107,6 +108,23 @@ def role_statements(queries: list[ScheduledQuery], warehouses: dict[str, Warehou
     secrets = [q.secret_arn for q in queries if q.secret_arn is not None]
     if secrets:
         statements.append(Statement("ReadDatabaseSecrets", ("secretsmanager:GetSecretValue",), sorted_unique(secrets)))
+    encrypted = [q for q in queries if q.secret_kms_key_arn is not None]
+    if encrypted:
+        # A secret under a customer managed key is readable only with kms:Decrypt on that key,
+        # which is granted for requests made through Secrets Manager for these secrets only.
+        statements.append(
+            Statement(
+                "DecryptDatabaseSecrets",
+                ("kms:Decrypt",),
+                sorted_unique(q.secret_kms_key_arn for q in encrypted),
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": [f"secretsmanager.{arns.region}.amazonaws.com"],
+                        "kms:EncryptionContext:SecretARN": list(sorted_unique(q.secret_arn for q in encrypted)),
+                    }
+                },
+            )
+        )
     scheduled = [q for q in queries if q.backend == "scheduler"]
     if scheduled:
         # Scheduler decrypts the payload (the SQL) with the execution role's permission.

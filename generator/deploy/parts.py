@@ -167,6 +167,7 @@ class ScheduledQuery:
     flexible_window_minutes: int | None = None
     start_date: str | None = None
     end_date: str | None = None
+    secret_kms_key_arn: str | None = None  # the secret's customer managed key, decrypted via Secrets Manager
 
 
 @dataclass(frozen=True)

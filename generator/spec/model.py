@@ -104,6 +104,11 @@ Email = _matching(
 NodeType = _matching(
     r"[a-z][a-z0-9]{0,15}\.[a-z0-9]{1,16}", "node type", "a Redshift node type such as ra3.large, ra3.xlplus or ra3.4xlarge"
 )
+KmsKeyArn = _matching(
+    r"arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,128}",
+    "KMS key ARN",
+    "the ARN of a key (not an alias), e.g. arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+)
 NotifyEvent = Literal["trigger", "failed", "finished"]
 
 
@@ -152,6 +157,9 @@ class Topic(_Model):
 class Auth(_Model):
     db_user: DbUserName | None = Field(None, description="Temporary credentials as this database user (clusters).")
     secret_arn: SecretArn | None = Field(None, description="A Secrets Manager secret with the credentials.")
+    secret_kms_key_arn: KmsKeyArn | None = Field(
+        None, description="The secret's customer managed KMS key: the role may decrypt with it through Secrets Manager only."
+    )
     iam: bool | None = Field(None, description="The schedule role's own IAM identity (IAMR:<role>).")
     admin_secret: bool | None = Field(
         None, description="The admin password secret Redshift keeps for a warehouse this spec creates."
@@ -222,6 +230,11 @@ QueryPrefix = _matching(
 class Spec(_Model):
     version: Literal[1]
     name: SpecName
+    console: Literal["query-editor-v2", "query-editor-v1"] = Field(
+        "query-editor-v2",
+        description="The console whose scheduled queries these are: query-editor-v2 names rules QS2-<name>; "
+        "query-editor-v1 (the original console) QS-<name>, provisioned clusters only, one statement per query.",
+    )
     query_prefix: QueryPrefix | None = Field(
         None,
         description="Put after QS2- in every rule and schedule name (QS2-<prefix><query>), and limit the operators' "

@@ -23,7 +23,7 @@ from .model import NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE, Spec
 from .schedule import Schedule, ScheduleError, parse_schedule
 from .yamlsrc import Document, format_path
 
-__all__ = ["QUERY_KEY", "TOPIC_KEY", "ResolvedQuery", "check_semantics"]
+__all__ = ["QUERY_KEY", "TOPIC_KEY", "ResolvedQuery", "check_semantics", "console_prefix"]
 
 CLUSTER_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 SERVERLESS_NAME = re.compile(r"[a-z0-9-]{3,64}")
@@ -72,6 +72,11 @@ class _Issues:
 
     def key(self, path: tuple[Any, ...], message: str, allowed: str = "") -> None:
         self.items.append(SpecIssue(self.document.where(path, key=True), format_path(path), message, allowed))
+
+
+def console_prefix(spec: Spec) -> str:
+    """The prefix the console gives rule and statement names: QS2- (query editor v2) or QS- (v1)."""
+    return "QS-" if spec.console == "query-editor-v1" else "QS2-"
 
 
 def _did_you_mean(value: str, choices: list[str], section: str) -> str:
@@ -190,7 +195,7 @@ def _check_notifications(spec: Spec, issues: _Issues) -> None:
 def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues) -> ResolvedQuery | None:
     path = ("queries", key)
     before = len(issues.items)
-    rule_name = f"QS2-{spec.query_prefix or ''}{key}"
+    rule_name = f"{console_prefix(spec)}{spec.query_prefix or ''}{key}"
     if QUERY_KEY.fullmatch(key) and len(rule_name) > aws.RULE_NAME_MAX:
         issues.key(path, f"the rule name {rule_name!r} would be {len(rule_name)} characters", f"at most {aws.RULE_NAME_MAX}: shorten the query name or query_prefix")
     if not QUERY_KEY.fullmatch(key):
@@ -203,6 +208,11 @@ def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues) -> Re
     if wh is None:
         issues.at(path + ("warehouse",), f"unknown warehouse {q.warehouse!r}", _did_you_mean(q.warehouse, list(spec.warehouses), "warehouses"))
     _check_auth(spec, q, wh, path, issues)
+    if spec.console == "query-editor-v1":
+        if wh is not None and wh.type != "cluster":
+            issues.at(path + ("warehouse",), "query editor v1 schedules queries on provisioned clusters only", "use console: query-editor-v2 for a Serverless workgroup")
+        if q.scheduler != "rule":
+            issues.at(path + ("scheduler",), "query editor v1 schedules with EventBridge rules only", "remove scheduler, or use console: query-editor-v2")
 
     # SQL
     sql: tuple[str, ...] = ()
@@ -281,6 +291,11 @@ def _preflight(q, sql: tuple[str, ...], path: tuple[Any, ...], issues: _Issues) 
 
 def _check_auth(spec: Spec, q, wh, path: tuple[Any, ...], issues: _Issues) -> None:
     a, apath = q.auth, path + ("auth",)
+    if a.secret_kms_key_arn is not None:
+        if a.secret_arn is None:
+            issues.at(apath + ("secret_kms_key_arn",), "secret_kms_key_arn goes with secret_arn", "give secret_arn: ARN, or remove secret_kms_key_arn")
+        elif a.secret_kms_key_arn.split(":")[3] != a.secret_arn.split(":")[3]:
+            issues.at(apath + ("secret_kms_key_arn",), "the key is in another region than the secret", "a secret is encrypted with a key of its own region")
     given = [name for name in ("db_user", "secret_arn", "iam", "admin_secret") if getattr(a, name) is not None]
     if len(given) != 1:
         issues.at(
