@@ -104,8 +104,8 @@ class Arns:
         region = self.region if region is None else region
         return f"arn:{self.partition}:{service}:{region}:{self.account}:{resource}"
 
-    def iam_user(self, name: str) -> str:
-        return self._arn("iam", f"user/{name}", region="")
+    def iam_user(self, name: str, path: str = "/") -> str:
+        return self._arn("iam", f"user{path}{name}", region="")
 
     def iam_role(self, name: str) -> str:
         return self._arn("iam", f"role/{name}", region="")

@@ -139,8 +139,9 @@ def _decide(loaded: LoadedSpec) -> Deployment:
             warnings.append(f"warning: notification topic {t.key!r} is used by no query: it is created, but nothing publishes to it")
 
     users = {op.user: not op.existing for op in spec.operators if op.user is not None}
+    paths = {op.user: op.path or "/" for op in spec.operators if op.user is not None}
     role_operators = tuple(sorted(op.role for op in spec.operators if op.role is not None))
-    operator_arns = tuple(sorted([arns.iam_user(u) for u in users] + list(role_operators)))
+    operator_arns = tuple(sorted([arns.iam_user(u, paths[u]) for u in users] + list(role_operators)))
     if not operator_arns:
         warnings.append(
             "warning: no operators: nobody can create schedules in the console or view their history; add users or roles under 'operators'"
@@ -169,6 +170,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         group_name=f"{spec.name}-redshift-operators",
         policy_name="manage-scheduled-queries",
         users=dict(sorted(users.items())),
+        paths=dict(sorted(paths.items())),
         statements=iam.operator_statements(role, arns, rule_prefix),
         role_arns=role_operators,
     )

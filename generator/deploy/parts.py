@@ -8,7 +8,7 @@ values.ACCOUNT placeholder, which the renderer turns into `${local.account_id}`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..values import Ref, Statement, Value, policy_document
@@ -93,6 +93,7 @@ class OperatorsGroup:
     users: dict[str, bool]  # user name -> create it
     statements: tuple[Statement, ...]  # the group policy
     role_arns: tuple[str, ...]  # role operators: trusted by the role, not managed here
+    paths: dict[str, str] = field(default_factory=dict)  # user name -> IAM path ("/" unless the spec says)
 
     def group_policy(self) -> dict[str, Any]:
         return policy_document(self.statements)

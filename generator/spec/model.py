@@ -104,6 +104,7 @@ Email = _matching(
 NodeType = _matching(
     r"[a-z][a-z0-9]{0,15}\.[a-z0-9]{1,16}", "node type", "a Redshift node type such as ra3.large, ra3.xlplus or ra3.4xlarge"
 )
+IamPath = _matching(r"/([\w+=,.@-]+/){0,32}", "IAM path", "/ or /name/.../, e.g. /team/ (letters, digits and +=,.@_-)")
 KmsKeyArn = _matching(
     r"arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,128}",
     "KMS key ARN",
@@ -147,6 +148,7 @@ class Warehouse(_Model):
 class Operator(_Model):
     user: IamUserName | None = Field(None, description="An IAM user name.")
     existing: bool = Field(False, description="The user exists already: only add it to the operators group.")
+    path: IamPath | None = Field(None, description="The user's IAM path, when it is not / (part of its ARN, which the role trusts).")
     role: RoleArn | None = Field(None, description="The exact ARN of an existing role (e.g. an SSO role).")
 
 

@@ -162,6 +162,8 @@ def _check_operators(spec: Spec, issues: _Issues) -> None:
         if (op.user is None) == (op.role is None):
             issues.at(path, "an operator is either a user or a role", "give exactly one of user: NAME or role: ARN")
             continue
+        if op.role is not None and op.path is not None:
+            issues.at(path + ("path",), "path applies only to users", "a role's path is part of its ARN already; remove path")
         if op.role is not None and op.existing:
             issues.at(path + ("existing",), "existing applies only to users", "a role operator always exists already; remove existing")
         ident = (op.user or op.role or "").lower()  # IAM names are unique case-insensitively

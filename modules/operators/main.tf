@@ -22,7 +22,23 @@ resource "aws_iam_user" "this" {
   for_each = local.created_users
 
   name = each.key
+  path = each.value.path
   tags = var.tags
+}
+
+# Existing users are read, so that a typo or a wrong path fails at plan with a clear message instead
+# of at apply, after most resources were created (the schedule role trusts the user's exact ARN).
+data "aws_iam_user" "existing" {
+  for_each = { for name, u in var.users : name => u if !u.create }
+
+  user_name = each.key
+
+  lifecycle {
+    postcondition {
+      condition     = self.path == each.value.path
+      error_message = "IAM user ${each.key} has the path ${self.path}, the spec says ${each.value.path}: set operators[].path to the user's path."
+    }
+  }
 }
 
 # No users, no group: role operators (SSO) get the same statements through the `policy` output.
@@ -56,6 +72,6 @@ moved {
 resource "aws_iam_user_group_membership" "this" {
   for_each = var.users
 
-  user   = each.value.create ? aws_iam_user.this[each.key].name : each.key
+  user   = each.value.create ? aws_iam_user.this[each.key].name : data.aws_iam_user.existing[each.key].user_name
   groups = [aws_iam_group.this[0].name]
 }

@@ -9,9 +9,10 @@ variable "group_name" {
 }
 
 variable "users" {
-  description = "IAM users to put in the group, keyed by user name. create = true creates the user; false adds an existing user."
+  description = "IAM users to put in the group, keyed by user name. create = true creates the user (at path); false adds an existing user, read at plan time so that a wrong name or path fails before anything is created."
   type = map(object({
     create = bool
+    path   = optional(string, "/")
   }))
   default  = {}
   nullable = false
