@@ -176,3 +176,11 @@ def test_explain_says_a_disabled_query_will_not_run():
 def test_explain_rejects_a_time_without_zone():
     result = runner.invoke(app, ["explain", str(EXAMPLES_DIR / "seed" / "spec.yaml"), "--now", "2026-11-28T00:00:00"])
     assert result.exit_code == 2 and "has no time zone" in result.output
+
+
+def test_explain_does_not_crash_on_a_rate_beyond_the_calendar(write_spec):
+    """A new user found exit 70 here: rate(99999999999999999999 minutes)."""
+    for schedule in ("rate(99999999999999999999 minutes)", "rate(3000000 days)"):
+        result = runner.invoke(app, ["explain", str(write_spec(MINIMAL.replace("rate(5 minutes)", schedule))), "--now", "2026-11-28T00:00:00Z"])
+        assert result.exit_code == 0, result.output
+        assert "beyond the year 9999" in result.output

@@ -104,7 +104,7 @@ def test_validate_shows_a_sql_check_line(write_spec):
     path = write_spec(_spec_with_sql("    sql: |\n      VACUUM t;\n"))
     result = runner.invoke(app, ["validate", str(path), "--no-terraform", "--no-checkov"])
     assert result.exit_code == 0, result.output
-    assert "PASSED   sql" in result.output and "1 statements, 0 parsed, 1 not checked" in result.output
+    assert "PASSED   sql" in result.output and "1 statement, 0 parsed, 1 not checked" in result.output
 
 
 def test_explain_counts_statements(write_spec):

@@ -136,6 +136,7 @@ def _judge(sql: str, statement: _Statement, report: Report) -> None:
         line = base_line + rel_line - 1
         col = rel_col if rel_line > 1 else base_col + rel_col - 1
         description = (error.get("description") or str(exc)).splitlines()[0]
+        description = re.sub(r" for <class '[^']+'>", "", description)  # sqlglot's class names mean nothing to a user
         report.findings.append(
             Finding("warning", line, col, f"the SQL parser (sqlglot, Redshift dialect) rejects this statement: {description}", "fix the SQL, or check it in the query editor if you are sure it is valid")
         )

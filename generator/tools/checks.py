@@ -184,7 +184,8 @@ def check_checkov(root: Path, *, instances: dict[str, tuple[str, ...]] | None = 
         return CheckResult("checkov", "NOT_RUN", detail="checkov found nothing to check")
     detail = f"{len(passed_checks)} passed, {len(findings)} failed, {skipped} skipped"
     if instances:
-        detail += f"; {len(instances)} shapes covering {sum(len(k) for k in instances.values())} queries"
+        covered = sum(len(k) for k in instances.values())
+        detail += f"; {_count(len(instances), 'shape')} covering {covered} quer{'y' if covered == 1 else 'ies'}"
     return CheckResult("checkov", "FAILED" if findings else "PASSED", findings, detail, passed=sorted(passed_checks))
 
 
@@ -219,10 +220,15 @@ def sql_result(loaded: LoadedSpec) -> CheckResult:
     not_checked = sum(len(q.not_checked) for q in loaded.queries.values())
     sql_warnings = [w for w in loaded.warnings if w.path.endswith(("sql", "sql_file")) or ".sql[" in w.path]
     findings = [Finding(str(w.location), 0, f"{w.path}: {w.message}") for w in sql_warnings]
-    detail = f"{statements} statements, {statements - not_checked} parsed, {not_checked} not checked"
+    parsed = statements - not_checked - len(findings)
+    detail = f"{_count(statements, 'statement')}, {parsed} parsed, {not_checked} not checked"
     if findings:
-        detail += f", {len(findings)} warning{'s' if len(findings) != 1 else ''}"
+        detail += f", {_count(len(findings), 'warning')}"
     return CheckResult("sql", "PASSED", findings, detail)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True, checkov_root: Path | None = None, instances: dict[str, tuple[str, ...]] | None = None) -> Report:

@@ -30,7 +30,10 @@ def _connects(q: ScheduledQuery, d: Deployment, account: str) -> str:
 
 def next_runs(q: ScheduledQuery, schedule: Schedule, now: datetime) -> list[str]:
     tz = ZoneInfo(q.timezone) if q.timezone else None
-    times = next_fire_times(schedule, now, 3, tz)
+    try:
+        times = next_fire_times(schedule, now, 3, tz)
+    except (OverflowError, ValueError):  # a rate so long its next runs fall outside the calendar
+        return ["beyond the year 9999 (the interval is longer than the calendar can count)"]
     if not times:
         return ["never (no future time matches)"]
     out = []

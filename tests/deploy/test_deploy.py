@@ -231,8 +231,7 @@ def plan_only(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroup
     documents = (
         ("module.schedule_role.aws_iam_role.this", "assume_role_policy", d.role.trust_policy()),
         ("module.schedule_role.aws_iam_role_policy.this", "policy", d.role.permissions_policy()),
-        ("module.operators.aws_iam_group_policy.this[0]", "policy", d.operators.group_policy()),
-    )
+    ) + ((("module.operators.aws_iam_group_policy.this[0]", "policy", d.operators.group_policy()),) if d.operators.users else ())
     for address, attribute, planned in documents:
         if not _has_ref(planned):
             value = by_address.get(address, {}).get(attribute)
