@@ -117,6 +117,8 @@ def validate(
     core = _core()
     with _errors_to_exit():
         report = core.validate(target, terraform=terraform, checkov=checkov, strict_sql=strict_sql, full=full)
+    for w in report.warnings:
+        warn(w)
     for r in report.results:
         detail = f" ({r.detail})" if r.detail else ""
         say(f"{r.status:8} {r.name:22} {r.seconds:6.2f}s{detail}")

@@ -122,6 +122,10 @@ def validate(
         report = checks.validate_dir(target, terraform=terraform, checkov=checkov)
         report.results.insert(0, checks.CheckResult("sql", "SKIPPED", detail="give validate the spec to check its SQL"))
         return report
+    if not target.exists():
+        raise InputError(f"{target} does not exist: give a folder that `rsqgen render` wrote, or a spec file")
+    if target.suffix in (".tf", ".json") or target.name.endswith(".tf.json"):
+        raise InputError(f"{target} is a Terraform file: give the folder that holds it, or the spec")
     if not target.is_file():
         raise InputError(f"{target} is neither a folder nor a spec file")
     with _gc_paused():
@@ -143,6 +147,7 @@ def validate(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     report.results.insert(0, checks.sql_result(loaded.spec))
+    report.warnings = list(loaded.deployment.warnings)
     return report
 
 
@@ -193,6 +198,8 @@ def names(spec_paths: list[str | Path]) -> list[naming.Clash]:
     reach into another spec's rules."""
     if len(spec_paths) < 2:
         raise InputError("give at least two specs to compare")
+    if len({Path(p).resolve() for p in spec_paths}) < len(spec_paths):
+        raise InputError("a spec is given twice: every spec shares every name with itself")
     return naming.clashes({str(p): load(p, display_name=str(p)).deployment for p in spec_paths})
 
 

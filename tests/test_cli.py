@@ -75,7 +75,7 @@ def test_validate_missing_tool_is_not_run_never_passed(tmp_path, monkeypatch):
 
 def test_validate_nonexistent_target_is_bad_input(tmp_path):
     proc = rsqgen("validate", str(tmp_path / "nope"))
-    assert proc.returncode == 2 and "neither a folder nor a spec file" in proc.stderr
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
 
 
 def test_control_characters_never_reach_the_terminal_raw(write_spec, tmp_path):
@@ -90,3 +90,25 @@ def test_help_lists_commands():
     assert proc.returncode == 0
     for cmd in ("render", "validate"):
         assert cmd in proc.stdout
+
+
+def test_validate_says_what_is_wrong_with_the_target(tmp_path):
+    missing = rsqgen("validate", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    (tmp_path / "main.tf").write_text('resource "x" "y" {}\n')
+    tf = rsqgen("validate", str(tmp_path / "main.tf"))
+    assert tf.returncode == 2 and "is a Terraform file" in tf.stderr
+
+
+def test_validate_and_explain_show_the_spec_warnings(write_spec):
+    spec = write_spec(MINIMAL.replace("operators:\n  - user: test-user\n", ""))  # no operators: a warning
+    validate = rsqgen("validate", str(spec), "--no-terraform", "--no-checkov")
+    assert validate.returncode == 0 and "warning: no operators" in validate.stderr
+    explain = rsqgen("explain", str(spec), "--now", "2026-11-28T00:00:00Z")
+    assert "Warnings:" in explain.stdout and "no operators" in explain.stdout
+
+
+def test_names_refuses_the_same_spec_twice(write_spec):
+    spec = write_spec(MINIMAL)
+    proc = rsqgen("names", str(spec), str(spec))
+    assert proc.returncode == 2 and "given twice" in proc.stderr

@@ -47,6 +47,7 @@ class CheckResult:
 @dataclass
 class Report:
     results: list[CheckResult]
+    warnings: list[str] = field(default_factory=list)  # the spec's, when validate was given one
 
     @property
     def exit_code(self) -> ExitCode:

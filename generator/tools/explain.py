@@ -110,4 +110,6 @@ def explain(d: Deployment, resolved: dict[str, ResolvedQuery], now: datetime) ->
         lines.append(f"  {', '.join(s.actions)}")
         lines.append(f"    on {resources}{cond}")
     lines.append(f"It is trusted by {', '.join(d.role.trusted_services)} and the operators above; no AWS managed policy is attached.")
+    if d.warnings:
+        lines += ["", "Warnings:"] + [f"  {w}" for w in d.warnings]
     return "\n".join(lines) + "\n"
