@@ -44,12 +44,23 @@ resource "aws_redshift_cluster" "this" {
   automated_snapshot_retention_period = var.automated_snapshot_retention_period
   allow_version_upgrade               = true
   skip_final_snapshot                 = var.skip_final_snapshot
-  final_snapshot_identifier           = var.skip_final_snapshot ? null : "${var.cluster_identifier}-final"
-  tags                                = var.tags
+  # Unique per cluster: a fixed name would make the destroy of a re-created cluster fail (the
+  # first destroy's snapshot still has it).
+  final_snapshot_identifier = var.skip_final_snapshot ? null : "${var.cluster_identifier}-final-${formatdate("YYYYMMDDhhmmss", terraform_data.created.output)}"
+  tags                      = var.tags
 }
 
 resource "aws_redshift_logging" "this" {
   cluster_identifier   = aws_redshift_cluster.this.cluster_identifier
   log_destination_type = "cloudwatch"
   log_exports          = var.log_exports
+}
+
+# When this cluster was created, kept for the name of its final snapshot.
+resource "terraform_data" "created" {
+  input = timestamp()
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }

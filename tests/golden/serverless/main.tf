@@ -142,15 +142,26 @@ module "schedule_role" {
   depends_on = [module.operators]
 }
 
-# Warehouses without subnet_ids in the spec go in the default VPC, as the console does.
-data "aws_vpc" "default" {
-  default = true
+# Warehouses without subnet_ids in the spec go in the default VPC, as the console does. Read as a
+# list, so that an account without one fails with a message that says what to do.
+data "aws_vpcs" "default" {
+  filter {
+    name   = "is-default"
+    values = ["true"]
+  }
 }
 
 data "aws_subnets" "default" {
   filter {
     name   = "vpc-id"
-    values = [data.aws_vpc.default.id]
+    values = data.aws_vpcs.default.ids
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(data.aws_vpcs.default.ids) == 1
+      error_message = "This account has no default VPC in us-east-1: give create.subnet_ids (and security_group_ids) for each warehouse this spec creates."
+    }
   }
 }
 
