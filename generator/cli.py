@@ -80,6 +80,9 @@ def render(
         else:
             result = core.write(rendered, target, force=force)
     if check:
+        if not target.exists():  # a diff of every file from /dev/null says less than this
+            warn(f"{target} does not exist: run `rsqgen render {spec} -o {target}` and commit the result")
+            raise typer.Exit(int(ExitCode.FINDINGS))
         if diff:
             say(diff.rstrip("\n"))
             if refusal:

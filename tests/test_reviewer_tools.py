@@ -51,9 +51,10 @@ def test_check_sees_a_hand_edit_and_a_file_the_spec_no_longer_needs(write_spec, 
     assert ".rsqgen-manifest.json" not in result.output  # the hashes are noise next to the real diff
 
 
-def test_check_on_a_missing_folder_reports_every_file(write_spec, tmp_path):
+def test_check_on_a_missing_folder_says_so_without_a_diff(write_spec, tmp_path):
     result = runner.invoke(app, ["render", str(write_spec(MINIMAL)), "-o", str(tmp_path / "none"), "--check"])
-    assert result.exit_code == 1 and "--- /dev/null" in result.output and not (tmp_path / "none").exists()
+    assert result.exit_code == 1 and "does not exist: run `rsqgen render" in result.output
+    assert "--- /dev/null" not in result.output and not (tmp_path / "none").exists()
 
 
 def test_pre_commit_hook_runs_render_check():
