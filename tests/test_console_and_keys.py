@@ -7,7 +7,6 @@ import pytest
 from helpers import MINIMAL
 from helpers.iam_eval import Request, evaluate
 from helpers.iam_tables import check_policy
-
 from rsqgen import spec
 from rsqgen.errors import SpecError
 

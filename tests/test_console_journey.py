@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import pytest
 from helpers.iam_eval import Request, evaluate
 from helpers.offline_plan import by_type, offline_plan
-
 from rsqgen import core
 
 pytestmark = pytest.mark.terraform

@@ -8,11 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from helpers import EXAMPLES, REPO
 from helpers.iam_tables import Tables, arn_matches_template, check_policy, data_version
 from helpers.rendered_policies import load_rendered
-
 from rsqgen import aws
 
 ACCOUNT = "111122223333"

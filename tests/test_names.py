@@ -3,15 +3,12 @@ query_prefix keeps one team's operators off another team's rules."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from helpers import MINIMAL
-from typer.testing import CliRunner
-
 from rsqgen import core
 from rsqgen.cli import app
 from rsqgen.errors import SpecError
+from typer.testing import CliRunner
 
 runner = CliRunner()
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers import MINIMAL
-
 from rsqgen import core, render, writer
 from rsqgen.tools import checks, shapes
 

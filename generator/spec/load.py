@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +50,34 @@ def load_spec_text(text: str | bytes, file: str = "<string>", base_dir: Path | N
     return _validate(document, base_dir / "spec.yaml" if base_dir is not None else None, strict_sql)
 
 
+# Mappings whose keys are names the user chooses: an `x-` key there is a name that will be ignored.
+_NAMED = {("queries",), ("warehouses",), ("notifications",), ("tags",)}
+
+
+def _without_extensions(value: Any, path: tuple[Any, ...], document: Document, dropped: list[SpecIssue]) -> Any:
+    """The spec with every `x-` key left out, anywhere (a home for YAML anchors and notes)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if isinstance(key, str) and key.startswith("x-"):
+                if path in _NAMED:
+                    dropped.append(
+                        SpecIssue(document.where(path + (key,), key=True), format_path(path + (key,)), f"{key!r} starts with x-, so it is ignored", "rename it if it is meant to be used")
+                    )
+                continue
+            out[key] = _without_extensions(item, path + (key,), document, dropped)
+        return out
+    if isinstance(value, list):
+        return [_without_extensions(item, path + (i,), document, dropped) for i, item in enumerate(value)]
+    return value
+
+
 def _validate(document: Document, path: Path | None, strict_sql: bool) -> LoadedSpec:
+    dropped: list[SpecIssue] = []
+    document = replace(document, data=_without_extensions(document.data, (), document, dropped))
     spec = validate_shape(document)
     queries, warnings = check_semantics(spec, document, path, strict_sql=strict_sql)
-    return LoadedSpec(spec=spec, document=document, path=path, queries=queries, warnings=tuple(warnings))
+    return LoadedSpec(spec=spec, document=document, path=path, queries=queries, warnings=tuple(dropped + warnings))
 
 
 def validate_shape(document: Document) -> Spec:

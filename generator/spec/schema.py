@@ -24,6 +24,10 @@ def spec_schema() -> dict[str, Any]:
     schema["$id"] = SCHEMA_ID
     schema["title"] = "rsqgen spec, version 1"
     schema["description"] = f"Amazon Redshift scheduled queries as code (rsqgen {__version__})."
+    # Keys starting with x- are ignored anywhere (a home for YAML anchors): editors must not flag them.
+    for obj in [schema, *schema.get("$defs", {}).values()]:
+        if obj.get("type") == "object" and "properties" in obj:
+            obj["patternProperties"] = {"^x-": {}}
     props = schema["properties"]
     props["queries"]["propertyNames"] = {"pattern": f"^{QUERY_KEY.pattern}$"}
     props["notifications"]["propertyNames"] = {"pattern": f"^{TOPIC_KEY.pattern}$"}

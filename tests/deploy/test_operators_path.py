@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from helpers.motoserver import OVERRIDE_FILE, fake_aws_env, provider_override
 from helpers.tfrun import TfRun
-
 from rsqgen import core
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
