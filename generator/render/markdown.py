@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..deploy import Deployment, ScheduledQuery
-from ..text import md_code, md_span, md_text, visible
+from ..text import md_code, md_span, md_text
 from ..values import Ref, Value
 
 __all__ = ["FILTERS", "connects_as", "md_value", "notifies"]
@@ -18,10 +18,6 @@ def md_value(value: Value) -> str:
     return md_span(value, in_table=True)
 
 
-def _plain(value: Value) -> str:
-    return f"{value.expr} ({value.when})" if isinstance(value, Ref) else visible(value)
-
-
 def connects_as(q: ScheduledQuery, role_name: str, code: Callable[[Value], str] = md_value) -> str:
     """Who a query connects to the database as, in words; `code` shows a name or ARN."""
     if q.auth == "db_user":
@@ -31,10 +27,6 @@ def connects_as(q: ScheduledQuery, role_name: str, code: Callable[[Value], str] 
     if q.auth == "admin_secret":
         return "the warehouse's admin secret (managed by Redshift)"
     return f"{code('IAMR:' + role_name)} (IAM identity)"
-
-
-def connects_as_plain(q: ScheduledQuery, role_name: str) -> str:
-    return connects_as(q, role_name, _plain)
 
 
 def notifies(q: ScheduledQuery) -> str:

@@ -42,10 +42,6 @@ def _escaping(fn: Callable[..., str]) -> Callable[..., Escaped]:
     return wrapper
 
 
-def _hcl_default(value: Any) -> str:
-    return hcl.value(value)
-
-
 def _markdown_default(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         raise TypeError(f"{value!r} has no Markdown form: say it in words in the template")
@@ -69,7 +65,7 @@ def _asset_dir(name: str) -> Path:
 @functools.lru_cache(maxsize=None)
 def _environment(kind: str) -> jinja2.Environment:
     """The environment for one output kind ("hcl" or "markdown"): its escaper and its filters."""
-    default, filters = (_hcl_default, HCL_FILTERS) if kind == "hcl" else (_markdown_default, MARKDOWN_FILTERS)
+    default, filters = (hcl.value, HCL_FILTERS) if kind == "hcl" else (_markdown_default, MARKDOWN_FILTERS)
 
     def finalize(value: Any) -> str:
         return value if isinstance(value, Escaped) else default(value)

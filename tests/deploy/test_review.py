@@ -4,74 +4,28 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
-import yaml
-from helpers.motoserver import (
-    OVERRIDE_FILE,
-    MotoServer,
-    fake_aws_env,
-    find_moto_server,
-    provider_override,
-)
-from helpers.tfrun import TfRun
-from rsqgen import core
+from helpers.motoserver import find_moto_server
+from helpers.review_plans import make_plans
 from rsqgen.cli import app
-from rsqgen.spec.yamlsrc import load_yaml_file
 from rsqgen.tools import review
 from typer.testing import CliRunner
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "existing-cluster"
 
 
 @pytest.fixture(scope="module")
 def plans(tmp_path_factory, terraform):
-    """Plan JSON documents: create (empty account), edit and widen (after applying the create)."""
+    """Plan JSON documents made now by real terraform against moto (the same plans as the fast
+    tests' fixtures, from tests/helpers/review_plans.py): review holds on today's output too."""
     binary = find_moto_server()
     if binary is None:
         pytest.fail("moto_server is required (pip install 'moto[server]'; `make test` installs it)", pytrace=False)
     work = tmp_path_factory.mktemp("review")
-    server = MotoServer(binary, work / "moto.log")
-    server.start()
-    try:
-        iam = server.client("iam", "eu-west-1")
-        iam.create_user(UserName="alice")  # the spec's existing user
-        spec_dir = work / "spec"
-        shutil.copytree(EXAMPLE, spec_dir)
-        out = work / "out"
-        core.write(core.render_spec(spec_dir / "spec.yaml"), out)
-        (out / OVERRIDE_FILE).write_text(provider_override(server.url))
-        tf = TfRun(terraform.binary, out, fake_aws_env(terraform.env(work)))
-        tf.init()
-        docs = {"create": tf.plan("create.tfplan").doc}
-        tf.apply("create.tfplan")
-
-        def edited(change) -> dict:
-            # rsqgen's YAML 1.2 reader: PyYAML's 1.1 safe_load would turn the `on:` key into True.
-            data = load_yaml_file(EXAMPLE / "spec.yaml").data
-            change(data)
-            (spec_dir / "spec.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-            core.write(core.render_spec(spec_dir / "spec.yaml"), out)
-            return tf.plan("edit.tfplan").doc
-
-        def edit(data: dict) -> None:
-            data["queries"]["refresh-daily-sales"]["schedule"] = "daily at 04:00"
-            data["queries"]["refresh-daily-sales"]["sql"] = "-- one statement: the Data API runs one per rule\nREFRESH MATERIALIZED VIEW reporting.daily_sales;"
-            data["queries"]["vacuum-events"]["enabled"] = False
-
-        def widen(data: dict) -> None:
-            data["operators"].append({"user": "mallory"})
-
-        docs["edit"] = edited(edit)
-        docs["widen"] = edited(widen)
-        (work / "widen.json").write_text(json.dumps(docs["widen"]))
-        docs["widen_path"] = work / "widen.json"
-        yield docs
-    finally:
-        server.stop()
+    docs = make_plans(terraform, binary, work)
+    (work / "widen.json").write_text(json.dumps(docs["widen"]))
+    return {**docs, "widen_path": work / "widen.json"}
 
 
 def test_create_lists_every_trusted_principal_and_grant_first(plans):
