@@ -22,8 +22,32 @@ resource "aws_redshiftserverless_workgroup" "this" {
   security_group_ids   = var.security_group_ids
   tags                 = var.tags
 
+  # Set at creation. AWS then reads back every parameter, its defaults included, and adds new keys
+  # over time (enable_large_strings_opt_in, 2026), some of which provider 5.x refuses in
+  # configuration; an update that resends unchanged values is rejected ("You didn't specify any
+  # changes to the configuration parameters"). So later differences are not planned: the check
+  # below reports, at every plan, a workgroup whose SSL or audit logging was turned off.
   config_parameter {
     parameter_key   = "require_ssl"
     parameter_value = "true"
+  }
+
+  config_parameter {
+    parameter_key   = "enable_user_activity_logging"
+    parameter_value = "true"
+  }
+
+  lifecycle {
+    ignore_changes = [config_parameter]
+  }
+}
+
+check "workgroup_parameters" {
+  assert {
+    condition = length(setintersection(
+      [for p in aws_redshiftserverless_workgroup.this.config_parameter : "${p.parameter_key}=${p.parameter_value}"],
+      ["require_ssl=true", "enable_user_activity_logging=true"],
+    )) == 2
+    error_message = "Workgroup ${var.workgroup_name}: require_ssl and enable_user_activity_logging must both be \"true\"; one was changed outside Terraform. Set it back with: aws redshift-serverless update-workgroup --workgroup-name ${var.workgroup_name} --config-parameters parameterKey=require_ssl,parameterValue=true"
   }
 }

@@ -1,5 +1,5 @@
-"""Fixtures of the deploy suite: one moto server and one Serverless stub per session (emptied for
-each example), and the figures report printed at the end of the run."""
+"""Fixtures of the deploy suite: one moto server and one Redshift Serverless stand-in per session
+(emptied for each example), and the figures report printed at the end of the run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers.motoserver import MotoServer, WorkgroupStub, find_moto_server
+from helpers.motoserver import MotoServer, find_moto_server
+from helpers.serverless import ServerlessStandIn
 
 
 class _FiguresReport:
@@ -67,11 +68,11 @@ def moto_server(figures_report, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def workgroup_stub():
-    stub = WorkgroupStub()
-    stub.start()
-    yield stub
-    stub.stop()
+def serverless_stand_in():
+    stand_in = ServerlessStandIn()
+    stand_in.start()
+    yield stand_in
+    stand_in.stop()
 
 
 @pytest.fixture
@@ -82,9 +83,10 @@ def moto(moto_server):
 
 
 @pytest.fixture
-def workgroups(workgroup_stub):
-    workgroup_stub.reset()
-    return workgroup_stub
+def workgroups(serverless_stand_in):
+    """The Redshift Serverless stand-in, emptied."""
+    serverless_stand_in.reset()
+    return serverless_stand_in
 
 
 @pytest.fixture

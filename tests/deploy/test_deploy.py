@@ -6,12 +6,14 @@ through boto3 that what exists is exactly what rsqgen planned, re-plan (no chang
 (the changes must be exactly the edit's, computed from the two Deployments), applied and re-planned;
 finally `terraform destroy` and check that nothing is left.
 
-Examples that create a warehouse cannot be applied (moto cannot run aws_redshift_cluster, see
+Examples that create a cluster cannot be applied (moto cannot run aws_redshift_cluster, see
 shared/reference/toolchain.md): they are planned against moto, and the plan is checked. moto has
-no Redshift Serverless API at all: an existing workgroup is served by a GetWorkgroup stub.
+no Redshift Serverless API at all: helpers/serverless.py stands in for it, as AWS documents it
+(every configuration parameter read back, no-op updates refused), so Serverless examples, created
+workgroups included, are applied.
 
-The helpers live beside this file: motoserver (the server, fake credentials, the provider
-override, the workgroup stub), tfrun (terraform calls, `show -json`), expected (what the plan implies), deployed
+The helpers live in tests/helpers: motoserver (the server, fake credentials, the provider
+override), serverless (the Redshift Serverless stand-in), tfrun (terraform calls, `show -json`), expected (what the plan implies), deployed
 (boto3 checks). Fixtures are defined here rather than in a conftest.py: a second conftest module
 would shadow tests/conftest.py for the suite's `from helpers import ...` lines.
 """
@@ -23,7 +25,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers.deployed import Aws, Checks, verify_deployed, verify_destroyed
+from helpers.deployed import (
+    Aws,
+    Checks,
+    serverless_refs,
+    verify_deployed,
+    verify_destroyed,
+    verify_serverless,
+    verify_serverless_destroyed,
+)
 from helpers.expected import (
     APPLY,
     Case,
@@ -40,11 +50,11 @@ from helpers.expected import (
 from helpers.motoserver import (
     OVERRIDE_FILE,
     MotoServer,
-    WorkgroupStub,
     fake_aws_env,
     provider_override,
 )
-from helpers.tfrun import Plan, TfRun
+from helpers.serverless import DEFAULT_CONFIG_PARAMETERS, ServerlessStandIn
+from helpers.tfrun import Plan, TfRun, tail
 from rsqgen import core, deploy, spec
 from rsqgen.errors import SpecError
 from rsqgen.values import Ref, resolve
@@ -81,7 +91,7 @@ def render_into(spec_path: Path, out: Path) -> deploy.Deployment:
     return rendered.deployment
 
 
-def prepare(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: WorkgroupStub) -> tuple[TfRun, deploy.Deployment, Path]:
+def prepare(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: ServerlessStandIn) -> tuple[TfRun, deploy.Deployment, Path]:
     """Copy the example (its SQL files too), render it, point it at moto, terraform init."""
     src = tmp_path / "spec"
     shutil.copytree(EXAMPLES_DIR / case.example, src)
@@ -123,12 +133,13 @@ def test_example_against_moto(case: Case, tmp_path, terraform, moto, workgroups,
     figures["outcome"] = "passed"
 
 
-def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: WorkgroupStub, figures: dict) -> None:
+def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: ServerlessStandIn, figures: dict) -> None:
     tf, d, src = prepare(case, tmp_path, terraform, moto, workgroups)
     out = tf.workdir
     aws = Aws(moto, d.region)
     checks = Checks()
 
+    workgroups.account = d.account_id or aws.account  # the account its ARNs name
     # What the spec references must exist before apply: create it as its owner would have.
     for user, created in d.operators.users.items():
         if not created:
@@ -146,10 +157,13 @@ def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, 
     assert added == first.counts()["create"], f"apply added {added} resources, the plan created {first.counts()['create']}"
     figures["resources_applied"] = added
     data = load_spec_data(src / "spec.yaml")
+    serverless = workgroups.client(d.region)
+    refs |= serverless_refs(serverless, d)
+    verify_serverless(serverless, d, checks, all_parameters=len(DEFAULT_CONFIG_PARAMETERS))
     verify_deployed(aws, d, spec_sql(data, src), checks, refs)
     figures["boto3_checks_after_apply"] = checks.count
 
-    # 2. Re-plan: nothing to do.
+    # 2. Re-plan: nothing to do (AWS reads back every workgroup parameter: still nothing to do).
     figures["second_plan"] = assert_no_changes(tf, "plan right after apply")
 
     # 3. Edits, each re-rendered into the same folder, planned, applied and re-planned.
@@ -181,11 +195,23 @@ def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, 
         }
         before = after
 
+    # 3b. Someone turns SSL off on a created workgroup outside Terraform: the plan changes nothing
+    #     (AWS would refuse the update) but its check says what happened and how to set it back.
+    for w in (w for w in before.warehouses if w.created and w.type == "serverless"):
+        serverless.update_workgroup(workgroupName=w.key, configParameters=[{"parameterKey": "require_ssl", "parameterValue": "false"}])
+        result = tf.run("plan", "-input=false", "-detailed-exitcode", ok=(0,))
+        said = " ".join(result.stdout.split())
+        assert "Check block assertion failed" in said and f"Workgroup {w.key}: require_ssl" in said, tail(result.stdout)
+        figures["ssl_turned_off"] = "no changes planned; the check warns"
+
     # 4. Destroy: everything created is gone (KMS keys wait out their deletion window).
     destroyed = tf.destroy()
     managed = len(inventory(before))
     assert destroyed == managed, f"destroy removed {destroyed} resources, the configuration manages {managed}"
     verify_destroyed(aws, before, checks)
+    verify_serverless_destroyed(serverless, before, checks)
+    if workgroups.calls:
+        figures["serverless_calls"] = dict(sorted(workgroups.calls.items()))
     figures["destroy"] = f"{destroyed} destroyed, nothing left"
     figures["boto3_checks"] = checks.count
     figures["terraform_seconds"] = _seconds_by_command(tf)
@@ -199,7 +225,7 @@ def _seconds_by_command(tf: TfRun) -> dict[str, float]:
     return totals
 
 
-def plan_only(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: WorkgroupStub, figures: dict) -> None:
+def plan_only(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: ServerlessStandIn, figures: dict) -> None:
     """Created warehouses: plan against moto (the default-VPC lookups run there) and check the plan."""
     tf, d, _ = prepare(case, tmp_path, terraform, moto, workgroups)
     checks = Checks()

@@ -373,3 +373,46 @@ def verify_destroyed(aws: Aws, d: Deployment, checks: Checks) -> None:
         meta = aws.kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
         if meta["KeyManager"] == "CUSTOMER":
             checks.equal(f"KMS key {key['KeyId']}: state", meta["KeyState"], "PendingDeletion")
+
+
+# ---------------------------------------------------------------------------------------------
+# Redshift Serverless (the stand-in, read through boto3 as any client would)
+
+
+def serverless_refs(client, d: Deployment) -> dict[Ref, str]:
+    """The values Terraform learnt from created workgroups: their ARNs and admin secrets."""
+    refs: dict[Ref, str] = {}
+    for w in d.warehouses:
+        if w.created and w.type == "serverless":
+            refs[w.arn] = client.get_workgroup(workgroupName=w.key)["workgroup"]["workgroupArn"]
+            refs[w.admin_secret_arn] = client.get_namespace(namespaceName=w.namespace)["namespace"]["adminPasswordSecretArn"]
+    return refs
+
+
+def verify_serverless(client, d: Deployment, checks: Checks, all_parameters: int) -> None:
+    """Each created namespace and workgroup exists as rsqgen means it, and AWS's read-back holds
+    every configuration parameter (`all_parameters` of them), not only the ones set."""
+    for w in d.warehouses:
+        if not (w.created and w.type == "serverless"):
+            continue
+        ns = client.get_namespace(namespaceName=w.namespace)["namespace"]
+        checks.equal(f"namespace {w.namespace}: database", ns["dbName"], w.database)
+        checks.equal(f"namespace {w.namespace}: admin user", ns["adminUsername"], w.admin_user)
+        checks.true(f"namespace {w.namespace}: Redshift keeps the admin password", "adminPasswordSecretArn" in ns, sorted(ns))
+        wg = client.get_workgroup(workgroupName=w.key)["workgroup"]
+        checks.equal(f"workgroup {w.key}: namespace", wg["namespaceName"], w.namespace)
+        checks.equal(f"workgroup {w.key}: base capacity", wg["baseCapacity"], w.base_capacity)
+        checks.equal(f"workgroup {w.key}: publicly accessible", wg["publiclyAccessible"], False)
+        checks.equal(f"workgroup {w.key}: enhanced VPC routing", wg["enhancedVpcRouting"], True)
+        params = {p["parameterKey"]: p["parameterValue"] for p in wg["configParameters"]}
+        checks.equal(f"workgroup {w.key}: parameters read back", len(params), all_parameters)
+        for key in ("require_ssl", "enable_user_activity_logging"):
+            checks.equal(f"workgroup {w.key}: {key}", params.get(key), "true")
+
+
+def verify_serverless_destroyed(client, d: Deployment, checks: Checks) -> None:
+    created = [w for w in d.warehouses if w.created and w.type == "serverless"]
+    left = {w["workgroupName"] for w in client.list_workgroups()["workgroups"]}
+    checks.equal("created workgroups left", sorted(left & {w.key for w in created}), [])
+    left = {n["namespaceName"] for n in client.list_namespaces()["namespaces"]}
+    checks.equal("created namespaces left", sorted(left & {w.namespace for w in created}), [])

@@ -3,25 +3,20 @@
 Fake credentials live only in the environments and clients made here (`fake_aws_env`, `client`):
 nothing is set in os.environ, and real AWS variables are stripped from what terraform sees.
 
-moto 5.2.5 has no Redshift Serverless API, and the provider retries its answer for minutes, so an
-existing workgroup (read by data.aws_redshiftserverless_workgroup) is served by `WorkgroupStub`:
-GetWorkgroup only, for the workgroups a test registers, as their owner would have created them.
+moto 5.2.5 has no Redshift Serverless API: `serverless.ServerlessStandIn` serves it, and
+`provider_override` sends the provider's redshiftserverless calls there.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 FAKE_KEY = "testing"
@@ -170,70 +165,3 @@ class MotoServer:
             aws_session_token=None,
             config=Config(retries={"max_attempts": 2, "mode": "standard"}),
         )
-
-
-class WorkgroupStub:
-    """Redshift Serverless GetWorkgroup on 127.0.0.1, for workgroups registered with `add`."""
-
-    def __init__(self) -> None:
-        self.workgroups: dict[str, dict] = {}
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                target = self.headers.get("X-Amz-Target", "")
-                name = body.get("workgroupName", "")
-                if target.endswith(".GetWorkgroup") and name in stub.workgroups:
-                    self._answer(200, {"workgroup": stub.workgroups[name]})
-                elif target.endswith(".GetWorkgroup"):
-                    self._answer(400, {"__type": "ResourceNotFoundException", "message": f"Workgroup {name} not found"})
-                else:
-                    message = f"the test stub only serves GetWorkgroup, not {target}"
-                    self._answer(400, {"__type": "UnknownOperationException", "message": message})
-
-            def _answer(self, status: int, doc: dict) -> None:
-                data = json.dumps(doc).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:  # keep the test output clean
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="workgroup-stub", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def reset(self) -> None:
-        self.workgroups.clear()
-
-    def add(self, name: str, region: str, account: str) -> str:
-        """Register an existing workgroup; return its ARN (which ends in a generated id)."""
-        workgroup_id = str(uuid.uuid4())
-        arn = f"arn:aws:redshift-serverless:{region}:{account}:workgroup/{workgroup_id}"
-        self.workgroups[name] = {
-            "workgroupName": name,
-            "workgroupArn": arn,
-            "workgroupId": workgroup_id,
-            "namespaceName": f"{name}-ns",
-            "baseCapacity": 8,
-            "enhancedVpcRouting": True,
-            "publiclyAccessible": False,
-            "status": "AVAILABLE",
-            "securityGroupIds": [],
-            "subnetIds": [],
-            "configParameters": [],
-            "endpoint": {"address": f"{name}.{account}.{region}.redshift-serverless.amazonaws.com", "port": 5439, "vpcEndpoints": []},
-            "creationDate": "2026-01-01T00:00:00Z",
-        }
-        return arn
