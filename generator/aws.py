@@ -76,6 +76,8 @@ CONSOLE_FORM_LIST_ACTIONS = (
 
 # Limits (botocore service models unless noted).
 RULE_NAME_MAX = 64
+TARGET_ID_MAX = 64  # PutTargets Target.Id: [\.\-_A-Za-z0-9]+, 1-64
+RULE_TARGETS_MAX = 5  # targets per rule (EventBridge quotas page)
 IAM_ROLE_NAME_MAX = 64
 IAM_GROUP_NAME_MAX = 128
 SQL_MAX = 100_000
@@ -107,8 +109,8 @@ class Arns:
     def iam_user(self, name: str, path: str = "/") -> str:
         return self._arn("iam", f"user{path}{name}", region="")
 
-    def iam_role(self, name: str) -> str:
-        return self._arn("iam", f"role/{name}", region="")
+    def iam_role(self, name: str, path: str = "/") -> str:
+        return self._arn("iam", f"role{path}{name}", region="")
 
     def cluster(self, cluster_id: str) -> str:
         return self._arn("redshift", f"cluster:{cluster_id}")

@@ -168,7 +168,7 @@ def test_longest_names_fit(decided):
     d = decided(text)
     (q,) = d.queries
     assert len(q.rule_name) == 64
-    assert len(q.status.rule_name) <= aws.RULE_NAME_MAX
+    assert len(q.statuses[0].rule_name) <= aws.RULE_NAME_MAX
     assert len(d.role.name) <= aws.IAM_ROLE_NAME_MAX
     assert len(d.operators.group_name) <= aws.IAM_GROUP_NAME_MAX
 
@@ -185,8 +185,9 @@ def test_notifications_publishers_are_exactly_the_rules_that_use_them(decided):
     d = decided(text)
     topics = {t.key: t for t in d.topics}
     (q,) = d.queries
-    assert topics["ops"].publisher_rule_arns == tuple(sorted([q.rule_arn, q.status.rule_arn]))
-    assert q.status.states == ("FAILED", "ABORTED") and q.with_event
+    (status,) = q.statuses
+    assert topics["ops"].publisher_rule_arns == tuple(sorted([q.rule_arn, status.rule_arn]))
+    assert status.states == ("FAILED", "ABORTED") and q.with_event
     assert topics["idle"].publisher_rule_arns == ()
     assert any("idle" in w for w in d.warnings)
 
@@ -200,7 +201,7 @@ def test_status_rule_names_fit_eventbridge_at_every_length(decided, key_length):
     text += "notifications:\n  ops: {emails: [a@example.com]}\n"
     text = text.replace("schedule: rate(5 minutes)", "schedule: rate(5 minutes)\n    notify: {topic: ops, on: [failed]}")
     d = decided(text)
-    names = [q.status.rule_name for q in d.queries]
+    names = [s.rule_name for q in d.queries for s in q.statuses]
     assert all(len(n) <= 64 for n in names), names  # EventBridge's limit, written here on purpose
     assert len(set(names)) == 2
 

@@ -59,7 +59,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
     # Query editor v2 lists rules named QS2-<name>; a spec's own prefix follows it.
     rule_prefix = f"{console_prefix(spec)}{spec.query_prefix or ''}"
     role_name = f"{spec.name}-redshift-scheduler"
-    role_arn = arns.iam_role(role_name)
+    role_arn = arns.iam_role(role_name, spec.role.path)
 
     warehouses = {key: _warehouse(key, wh, arns) for key, wh in spec.warehouses.items()}
 
@@ -77,21 +77,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
             dead_letter = iam.DLQ_ARN
             if q.scheduler == "rule":
                 dlq_sources.append(rule_arn)
-        status = None
-        trigger = None
-        if q.notify is not None:
-            states = []
-            if "failed" in q.notify.on:
-                states += ["FAILED", "ABORTED"]
-            if "finished" in q.notify.on:
-                states.append("FINISHED")
-            if states:
-                status_name = fit_name(f"{spec.name}-{key}-status", aws.RULE_NAME_MAX)
-                status = StatusRule(status_name, arns.events_rule(status_name), tuple(states), q.notify.topic)
-                topic_publishers[q.notify.topic].append(status.rule_arn)
-            if "trigger" in q.notify.on:
-                trigger = q.notify.topic
-                topic_publishers[q.notify.topic].append(rule_arn)
+        statuses, triggers = _notifications(spec, key, q, rule_arn, arns, topic_publishers)
         words = resolved.schedule.describe()
         queries.append(
             ScheduledQuery(
@@ -112,9 +98,9 @@ def _decide(loaded: LoadedSpec) -> Deployment:
                 secret_arn=secret,
                 secret_kms_key_arn=q.auth.secret_kms_key_arn,
                 sql=resolved.sql,
-                with_event=status is not None,
-                trigger_topic=trigger,
-                status=status,
+                with_event=bool(statuses),
+                triggers=triggers,
+                statuses=statuses,
                 cluster_identifier=q.warehouse if wh.type == "cluster" else None,
                 workgroup_name=q.warehouse if wh.type == "serverless" else None,
                 retry=(q.retry.max_event_age_seconds, q.retry.max_attempts) if q.retry else None,
@@ -128,15 +114,17 @@ def _decide(loaded: LoadedSpec) -> Deployment:
     topics = tuple(
         Topic(
             key=key,
-            name=f"{spec.name}-{key}",
+            name=t.topic_arn.split(":")[5] if t.topic_arn else f"{spec.name}-{key}",
             emails=tuple(sorted(set(t.emails), key=str.lower)),
             publisher_rule_arns=tuple(sorted(topic_publishers[key])),
+            existing_arn=t.topic_arn,
         )
         for key, t in sorted(spec.notifications.items())
     )
     for t in topics:
         if not t.publisher_rule_arns:
-            warnings.append(f"warning: notification topic {t.key!r} is used by no query: it is created, but nothing publishes to it")
+            made = "it is created, but" if t.created else "it exists, and"
+            warnings.append(f"warning: notification topic {t.key!r} is used by no query: {made} nothing publishes to it")
 
     users = {op.user: not op.existing for op in spec.operators if op.user is not None}
     paths = {op.user: op.path or "/" for op in spec.operators if op.user is not None}
@@ -154,6 +142,8 @@ def _decide(loaded: LoadedSpec) -> Deployment:
     role = ScheduleRole(
         name=role_name,
         arn=role_arn,
+        path=spec.role.path,
+        permissions_boundary=spec.role.permissions_boundary,
         policy_name="scheduled-query-permissions",
         trusted_services=tuple(sorted(trusted)),
         service_trust=service_trust,
@@ -162,7 +152,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         managed_policies=managed,
     )
     quotas.check_trust(role.trust_policy(), len(operator_arns), spec.quotas.trust_policy_size)
-    rules = sum(1 for q in queries if q.backend == "rule") + sum(1 for q in queries if q.status)
+    rules = sum(1 for q in queries if q.backend == "rule") + sum(len(q.statuses) for q in queries)
     warning = quotas.rules_warning(rules, spec.quotas.rules_per_bus)
     if warning:
         warnings.append(f"warning: {warning}")
@@ -174,6 +164,8 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         statements=iam.operator_statements(role, arns, rule_prefix),
         role_arns=role_operators,
     )
+    if spec.kms_key != "per-resource" and not (any(t.created for t in topics) or schedule_group):
+        warnings.append(f"warning: kms_key is {spec.kms_key!r}, but this spec creates no topic or schedule group to encrypt")
     uses_dlq = any(q.dead_letter_queue for q in spec.queries.values())
     tags = {"ManagedBy": "rsqgen", "RsqgenSpec": spec.name}
     tags.update(spec.tags)
@@ -194,7 +186,31 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         schedule_group=schedule_group,
         rule_prefix=rule_prefix,
         dead_letter_queue=DeadLetterQueue(f"{spec.name}-scheduled-query-dlq", tuple(sorted(dlq_sources))) if uses_dlq else None,
+        kms_key=spec.kms_key,
     )
+
+
+def _notifications(spec, key: str, q, rule_arn: str, arns: aws.Arns, publishers: dict[str, list[str]]) -> tuple[tuple[StatusRule, ...], tuple[str, ...]]:
+    """The status rules (one per topic told of outcomes) and the topics told of each trigger.
+
+    A query with one topic for outcomes keeps the status rule name `<spec>-<query>-status` (and the
+    for_each key `<query>`); with several, each is `<spec>-<query>-status-<topic>` (`<query>:<topic>`)."""
+    entries = [n for _, n in q.notifies()]
+    outcome = [n for n in entries if {"failed", "finished"} & set(n.on)]
+    statuses = []
+    for n in outcome:
+        states = (["FAILED", "ABORTED"] if "failed" in n.on else []) + (["FINISHED"] if "finished" in n.on else [])
+        single = len(outcome) == 1
+        name = fit_name(f"{spec.name}-{key}-status" + ("" if single else f"-{n.topic}"), aws.RULE_NAME_MAX)
+        status = StatusRule(name, arns.events_rule(name), tuple(states), n.topic, key if single else f"{key}:{n.topic}")
+        statuses.append(status)
+        publishers[n.topic].append(status.rule_arn)
+    topics = sorted(n.topic for n in entries if "trigger" in n.on)
+    for topic in topics:
+        publishers[topic].append(rule_arn)
+    # Target ids: one topic keeps the id it always had; several are told apart by topic.
+    ids = ["notify-trigger"] if len(topics) == 1 else [fit_name(f"notify-{t}", aws.TARGET_ID_MAX) for t in topics]
+    return tuple(sorted(statuses, key=lambda s: s.key)), tuple(zip(ids, topics, strict=True))
 
 
 def _warehouse(key: str, wh, arns: aws.Arns) -> Warehouse:

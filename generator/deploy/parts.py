@@ -48,6 +48,8 @@ class ScheduleRole:
     statements: tuple[Statement, ...]  # the inline policy
     managed_policies: tuple[tuple[Statement, ...], ...] = ()  # overflow beyond the inline quota
     service_trust: tuple[ServiceTrust, ...] = ()  # those of trusted_services trusted under conditions
+    path: str = "/"
+    permissions_boundary: str | None = None
 
     @property
     def all_statements(self) -> tuple[Statement, ...]:
@@ -124,6 +126,22 @@ class Topic:
     name: str
     emails: tuple[str, ...]
     publisher_rule_arns: tuple[str, ...]
+    existing_arn: str | None = None  # an existing topic: nothing is created, its owner allows the rules
+
+    @property
+    def created(self) -> bool:
+        return self.existing_arn is None
+
+    def owner_statement(self) -> dict[str, Any]:
+        """What an existing topic's owner adds to its policy so that these rules may publish."""
+        return {
+            "Sid": "RsqgenScheduledQueryRulesPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": self.existing_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": list(self.publisher_rule_arns)}},
+        }
 
 
 @dataclass(frozen=True)
@@ -132,6 +150,7 @@ class StatusRule:
     rule_arn: str
     states: tuple[str, ...]
     topic: str  # a Topic key
+    key: str  # the query_status module's for_each key: the query's key, or <query>:<topic> when it has several
 
 
 @dataclass(frozen=True)
@@ -159,8 +178,12 @@ class ScheduledQuery:
     secret_arn: Value | None
     sql: tuple[str, ...]
     with_event: bool
-    trigger_topic: str | None
-    status: StatusRule | None
+    triggers: tuple[tuple[str, str], ...]  # (target id, Topic key) told each time the schedule fires
+
+    @property
+    def trigger_topics(self) -> tuple[str, ...]:
+        return tuple(topic for _, topic in self.triggers)
+    statuses: tuple[StatusRule, ...]  # one rule per topic told of outcomes
     cluster_identifier: str | None = None  # the Scheduler's Data API request names its target
     workgroup_name: str | None = None
     retry: tuple[int, int] | None = None  # (maximum_event_age_in_seconds, maximum_retry_attempts)
@@ -188,6 +211,28 @@ class Deployment:
     schedule_group: str | None = None  # EventBridge Scheduler group, when a query uses it
     rule_prefix: str = "QS2-"  # every rule and schedule name starts with it; operators manage <prefix>*
     dead_letter_queue: DeadLetterQueue | None = None
+    kms_key: str = "per-resource"  # per-resource, shared (one key, module kms_key) or an existing key's ARN
+
+    @property
+    def created_topics(self) -> tuple[Topic, ...]:
+        return tuple(t for t in self.topics if t.created)
+
+    @property
+    def existing_topics(self) -> tuple[Topic, ...]:
+        return tuple(t for t in self.topics if not t.created)
+
+    @property
+    def statuses(self) -> tuple[StatusRule, ...]:
+        return tuple(s for q in self.queries for s in q.statuses)
+
+    @property
+    def shared_key(self) -> bool:
+        """One key this spec creates for its topics and schedule group."""
+        return self.kms_key == "shared" and bool(self.created_topics or self.schedule_group)
+
+    @property
+    def existing_key_arn(self) -> str | None:
+        return self.kms_key if self.kms_key.startswith("arn:") else None
 
     @property
     def database_users(self) -> tuple[tuple[str, str, str], ...]:
@@ -209,13 +254,15 @@ class Deployment:
             used.append("redshift-cluster")
         if any(w.created and w.type == "serverless" for w in self.warehouses):
             used.append("redshift-serverless")
-        if self.topics:
+        if self.created_topics:
             used.append("notifications")
+        if self.shared_key:
+            used.append("kms-key")
         if any(q.backend == "rule" for q in self.queries):
             used.append("scheduled-query")
         if any(q.backend == "scheduler" for q in self.queries):
             used += ["scheduler-query", "schedule-group"]
-        if any(q.status for q in self.queries):
+        if self.statuses:
             used.append("query-status")
         if self.dead_letter_queue:
             used.append("dead-letter-queue")

@@ -76,10 +76,10 @@ def build(d: Deployment) -> Graph:
         node = g.node(g.id("q", q.key), f"{kind} {q.rule_name}\n{q.schedule_expression}{zone}" + ("" if q.enabled else "\n(disabled)"), "box", "Scheduled queries")
         g.edge(node, role, "runs as")
         g.edge(node, g.id("wh", q.warehouse), f"{q.database}")
-        if q.trigger_topic:
-            g.edge(node, g.id("topic", q.trigger_topic), "fired")
-        if q.status:
-            g.edge(node, g.id("topic", q.status.topic), "/".join(q.status.states).lower())
+        for topic in q.trigger_topics:
+            g.edge(node, g.id("topic", topic), "fired")
+        for status in q.statuses:
+            g.edge(node, g.id("topic", status.topic), "/".join(status.states).lower())
     return g
 
 

@@ -3,7 +3,9 @@ shared with `rsqgen explain`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 from ..deploy import Deployment, ScheduledQuery
 from ..text import md_code, md_span, md_text
@@ -31,10 +33,8 @@ def connects_as(q: ScheduledQuery, role_name: str, code: Callable[[Value], str] 
 
 def notifies(q: ScheduledQuery) -> str:
     parts = []
-    if q.trigger_topic:
-        parts.append(f"{md_span(q.trigger_topic, in_table=True)} when it fires")
-    if q.status:
-        parts.append(f"{md_span(q.status.topic, in_table=True)} on {'/'.join(q.status.states)}")
+    parts += [f"{md_span(topic, in_table=True)} when it fires" for topic in q.trigger_topics]
+    parts += [f"{md_span(s.topic, in_table=True)} on {'/'.join(s.states)}" for s in q.statuses]
     return "; ".join(parts) if parts else "nobody"
 
 
@@ -42,7 +42,14 @@ def _connects_filter(q: ScheduledQuery, d: Deployment) -> str:
     return connects_as(q, d.role.name)
 
 
+def md_json(value: Any) -> str:
+    """A JSON document for a fenced code block: a backtick is written as the JSON escape \\u0060,
+    so nothing in it can close the fence."""
+    return json.dumps(value, indent=2).replace("`", "\\u0060")
+
+
 FILTERS = {
+    "md_json": md_json,
     "md_text": md_text,
     "md_span": md_span,
     "md_cell": lambda v: md_span(v, in_table=True),

@@ -7,6 +7,7 @@ the earlier one found none, so the user never sees follow-on noise.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import types
 import typing
@@ -16,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import SpecError, SpecIssue
-from .model import NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE, Spec
+from ..errors import Location, SpecError, SpecIssue
+from .model import DEFAULTABLE, NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE, Spec
 from .semantics import ResolvedQuery, check_semantics
 from .yamlsrc import Document, format_path, load_yaml_file, load_yaml_text
 
@@ -75,9 +76,101 @@ def _without_extensions(value: Any, path: tuple[Any, ...], document: Document, d
 def _validate(document: Document, path: Path | None, strict_sql: bool) -> LoadedSpec:
     dropped: list[SpecIssue] = []
     document = replace(document, data=_without_extensions(document.data, (), document, dropped))
-    spec = validate_shape(document)
-    queries, warnings = check_semantics(spec, document, path, strict_sql=strict_sql)
+    document, inherited = _with_defaults(document)
+    try:
+        spec = validate_shape(document)
+        queries, warnings = check_semantics(spec, document, path, strict_sql=strict_sql)
+    except SpecError as exc:
+        raise SpecError(_name_both_lines(exc.issues, inherited, document)) from None
+    warnings = _name_both_lines(warnings, inherited, document)
     return LoadedSpec(spec=spec, document=document, path=path, queries=queries, warnings=tuple(dropped + warnings))
+
+
+# ---------------------------------------------------------------------------------------------
+# defaults.queries
+
+_DEFAULTS = ("defaults", "queries")
+
+
+def _with_defaults(document: Document) -> tuple[Document, dict[str, tuple[str, ...]]]:
+    """Each query starts from `defaults.queries`: a key the query does not set is copied from there
+    (as a whole: a query's own `auth` replaces the default one). The copied values keep the
+    defaults' positions, so an error in one points at the line that set it. Returns the document
+    and, per query, the keys it took from the defaults."""
+    data = document.data
+    defaults = data.get("defaults") if isinstance(data, dict) else None
+    defaults = defaults.get("queries") if isinstance(defaults, dict) else None
+    queries = data.get("queries") if isinstance(data, dict) else None
+    if not isinstance(defaults, dict) or not defaults or not isinstance(queries, dict):
+        return document, {}
+    keys = [k for k in defaults if k in DEFAULTABLE]  # other keys: an error at defaults.queries
+    under = {k: [(p, loc) for p, loc in document.positions.items() if p[:3] == (*_DEFAULTS, k)] for k in keys}
+    positions = dict(document.positions)
+    merged: dict[str, Any] = {}
+    inherited: dict[str, tuple[str, ...]] = {}
+    for name, query in queries.items():
+        if not isinstance(query, dict):
+            merged[name] = query
+            continue
+        taken = tuple(k for k in keys if k not in query)
+        if taken:
+            inherited[name] = taken
+            query = {**query, **{k: copy.deepcopy(defaults[k]) for k in taken}}
+            for k in taken:
+                for p, loc in under[k]:
+                    positions[("queries", name, *p[2:])] = loc
+        merged[name] = query
+    return replace(document, data={**data, "queries": merged}, positions=positions), inherited
+
+
+def _name_both_lines(issues: list[SpecIssue], inherited: dict[str, tuple[str, ...]], document: Document) -> list[SpecIssue]:
+    """An issue in a query that took values from `defaults.queries` says so, naming the query's
+    line and the defaults' line. A shape error in an inherited value is reported once, where the
+    defaults set it, not again for each query that took it."""
+    if not inherited:
+        return list(issues)
+    at_defaults = {(i.location, i.message) for i in issues if i.path.startswith("defaults.queries.")}
+    out = []
+    # The same finding in a value many queries took: one issue, naming the queries.
+    shared: dict[tuple[Location, str, str], tuple[SpecIssue, list[str]]] = {}
+    for issue in issues:
+        name, key = _query_and_key(issue.path)
+        taken = inherited.get(name, ()) if name is not None else ()
+        if not taken:
+            out.append(issue)
+        elif key in taken:
+            if (issue.location, issue.message) in at_defaults:
+                continue
+            group = shared.setdefault((issue.location, issue.message, key), (issue, []))
+            group[1].append(name)
+        else:
+            there = document.where((*_DEFAULTS, taken[0]), key=True)
+            note = f" (query {name!r} takes {', '.join(taken)} from defaults.queries, at {there})"
+            out.append(replace(issue, message=issue.message + note))
+    for (_, _, key), (issue, names) in shared.items():
+        shown = ", ".join(f"{n!r} (at {document.where(('queries', n), key=True)})" for n in names[:3])
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        which = "query" if len(names) == 1 else "queries"
+        note = f" (the value comes from defaults.queries.{key}, taken by {which} {shown}{more})"
+        out.append(replace(issue, message=issue.message + note))
+    return out
+
+
+def _query_and_key(path: str) -> tuple[str | None, str | None]:
+    """("top5", "auth") from "queries.top5.auth.db_user" (keys may be quoted in the path)."""
+    if not path.startswith("queries."):
+        return None, None
+    rest = path[len("queries.") :]
+    if rest.startswith('"'):
+        end = rest.index('"', 1)
+        name, rest = rest[1:end], rest[end + 1 :]
+    else:
+        name, _, rest = rest.partition(".")
+        rest = "." + rest if rest else ""
+        name, _, tail = name.partition("[")
+        rest = ("[" + tail if tail else "") + rest
+    key = rest.lstrip(".").split(".")[0].split("[")[0] or None
+    return name, key
 
 
 def validate_shape(document: Document) -> Spec:

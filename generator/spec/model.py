@@ -110,6 +110,16 @@ KmsKeyArn = _matching(
     "KMS key ARN",
     "the ARN of a key (not an alias), e.g. arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 )
+SnsTopicArn = _matching(
+    r"arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}",
+    "SNS topic ARN",
+    "the ARN of a standard topic, e.g. arn:aws:sns:ap-northeast-1:111122223333:chatbot-alerts",
+)
+PolicyArn = _matching(
+    r"arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy/[\w+=,.@/-]{1,512}",
+    "IAM policy ARN",
+    "the ARN of a managed policy, e.g. arn:aws:iam::111122223333:policy/OrgBoundary (a role or user ARN is not a policy)",
+)
 NotifyEvent = Literal["trigger", "failed", "finished"]
 
 
@@ -154,6 +164,11 @@ class Operator(_Model):
 
 class Topic(_Model):
     emails: list[Email] = Field(default_factory=list, description="Email subscribers (each must confirm).")
+    topic_arn: SnsTopicArn | None = Field(
+        None,
+        description="An existing topic (e.g. wired to Chatbot or PagerDuty): nothing is created, the rules publish to it. "
+        "Its owner allows the publishing (the generated README says what to add). Not with emails.",
+    )
 
 
 class Auth(_Model):
@@ -184,6 +199,9 @@ class Notify(_Model):
     )
 
 
+NotifyList = Annotated[list[Notify], Field(min_length=1, max_length=4)]
+
+
 class Query(_Model):
     warehouse: str = Field(description="A key of `warehouses`.")
     database: DatabaseName
@@ -195,7 +213,9 @@ class Query(_Model):
     timezone: str | None = Field(None, description="IANA time zone; only with scheduler: scheduler.")
     enabled: bool = True
     description: str | None = Field(None, max_length=aws.RULE_DESCRIPTION_MAX, description="Shown in the console.")
-    notify: Notify | None = None
+    notify: Notify | NotifyList | None = Field(
+        None, description="One {topic, on}, or a list of them (at most 4), e.g. failures to on-call and every trigger to chat."
+    )
     retry: Retry | None = Field(None, description="Retry policy of the invocation (both backends).")
     dead_letter_queue: bool | None = Field(
         None, description="true: failed invocations go to an SQS queue this spec creates (one per spec)."
@@ -206,6 +226,73 @@ class Query(_Model):
     )
     start_date: str | None = Field(None, description="RFC 3339 time before which the schedule does not run (scheduler only).")
     end_date: str | None = Field(None, description="RFC 3339 time after which the schedule does not run (scheduler only).")
+
+    def notifies(self) -> list[tuple[tuple[Any, ...], Notify]]:
+        """Each {topic, on} with its path under `notify` (() for the single form, (i,) in a list)."""
+        if self.notify is None:
+            return []
+        if isinstance(self.notify, Notify):
+            return [((), self.notify)]
+        return [((i,), n) for i, n in enumerate(self.notify)]
+
+
+# The keys `defaults.queries` may set: what many queries share. SQL, schedule, description and
+# dates belong to one query.
+DEFAULTABLE = (
+    "warehouse", "database", "auth", "notify", "scheduler", "timezone", "retry", "enabled",
+    "dead_letter_queue", "dead_letter_queue_arn", "flexible_window_minutes",
+)
+
+
+class QueryDefaults(_Model):
+    """Values every query starts from; a query's own keys win (each key as a whole)."""
+
+    warehouse: str | None = None
+    database: DatabaseName | None = None
+    auth: Auth | None = None
+    notify: Notify | NotifyList | None = None
+    scheduler: Literal["rule", "scheduler"] | None = None
+    timezone: str | None = None
+    retry: Retry | None = None
+    enabled: bool | None = None
+    dead_letter_queue: bool | None = None
+    dead_letter_queue_arn: SqsArn | None = None
+    flexible_window_minutes: int | None = Field(None, ge=1, le=1440)
+
+
+class Defaults(_Model):
+    queries: QueryDefaults = Field(default_factory=QueryDefaults, description="Values every query starts from.")
+
+
+class RoleSettings(_Model):
+    """Where the one schedule role is made. An existing schedule role is out of scope: rsqgen makes
+    its own least-privilege role (`rsqgen adopt` reports a hand-made one)."""
+
+    path: IamPath = Field("/", description="IAM path of the role, e.g. /data/ (part of its ARN).")
+    permissions_boundary: PolicyArn | None = Field(
+        None, description="A managed policy that bounds the role's permissions, as many organisations require."
+    )
+
+
+KMS_KEY_MODES = ("per-resource", "shared")
+
+
+def _kms_key(value: str) -> str:
+    if value in KMS_KEY_MODES:
+        return value
+    return KmsKeyArnCheck(value)
+
+
+KmsKeyArnCheck = _Matching(
+    r"arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,128}",
+    "KMS key choice",
+    "per-resource (a key per topic and schedule group), shared (one key for the spec) or the ARN of an existing key",
+)
+KmsKeyChoice = Annotated[
+    str,
+    AfterValidator(_kms_key),
+    WithJsonSchema({"anyOf": [{"enum": list(KMS_KEY_MODES)}, KmsKeyArnCheck.json_schema], "description": KmsKeyArnCheck.allowed}),
+]
 
 
 class Quotas(_Model):
@@ -250,3 +337,10 @@ class Spec(_Model):
     notifications: dict[str, Topic] = Field(default_factory=dict)
     queries: dict[str, Query] = Field(min_length=1)
     quotas: Quotas = Field(default_factory=Quotas, description="Only after AWS raised a quota for the account.")
+    defaults: Defaults = Field(default_factory=Defaults, description="Values every query starts from; a query's own keys win.")
+    role: RoleSettings = Field(default_factory=RoleSettings, description="Where the schedule role is made.")
+    kms_key: KmsKeyChoice = Field(
+        "per-resource",
+        description="The customer managed key of the topics and schedule group this spec creates: per-resource (one each, "
+        "about 1 USD a month each), shared (one key for the spec) or the ARN of an existing key (its policy is the owner's).",
+    )

@@ -97,6 +97,7 @@ def check_semantics(
     _check_warehouses(spec, issues)
     _check_operators(spec, issues)
     _check_notifications(spec, issues)
+    _check_role_and_key(spec, issues)
     resolved: dict[str, ResolvedQuery] = {}
     base_dir = spec_path.parent if spec_path else Path.cwd()
     for key, query in spec.queries.items():
@@ -188,10 +189,32 @@ def _check_notifications(spec: Spec, issues: _Issues) -> None:
     for key, topic in spec.notifications.items():
         if not TOPIC_KEY.fullmatch(key):
             issues.key(("notifications", key), f"{key!r} is not a valid notification key", "1-63 characters: lowercase letters, digits, '_' and '-', starting with a letter or digit")
+        if topic.topic_arn is not None:
+            if topic.emails:
+                issues.at(("notifications", key, "topic_arn"), "a topic has either emails (rsqgen creates it) or topic_arn (it exists)", "remove emails, and subscribe them to the existing topic where it is managed")
+            region, account = topic.topic_arn.split(":")[3:5]
+            if region != spec.region:
+                issues.at(("notifications", key, "topic_arn"), f"the topic is in {region}, the rules in {spec.region}", "EventBridge rules publish to topics of their own region: use a topic in " + spec.region)
+            elif spec.account_id is not None and account != spec.account_id:
+                issues.warn(("notifications", key, "topic_arn"), f"the topic belongs to account {account}, not {spec.account_id}", "its owner must allow these rules to publish (the generated README gives the statement)")
         lowered = [e.lower() for e in topic.emails]
         for i, e in enumerate(lowered):
             if e in lowered[:i]:
                 issues.at(("notifications", key, "emails", i), f"{topic.emails[i]!r} is listed twice", "list each address once")
+
+
+def _check_role_and_key(spec: Spec, issues: _Issues) -> None:
+    boundary = spec.role.permissions_boundary
+    if boundary is not None and spec.account_id is not None:
+        account = boundary.split(":")[4]
+        if account not in ("aws", spec.account_id):
+            issues.at(("role", "permissions_boundary"), f"the policy belongs to account {account}, not {spec.account_id}", "a boundary is a managed policy of the role's own account (or an AWS managed policy)")
+    if spec.kms_key.startswith("arn:"):
+        region, account = spec.kms_key.split(":")[3:5]
+        if region != spec.region:
+            issues.at(("kms_key",), f"the key is in {region}, the spec in {spec.region}", "topics and schedule groups use a key of their own region")
+        elif spec.account_id is not None and account != spec.account_id:
+            issues.warn(("kms_key",), f"the key belongs to account {account}, not {spec.account_id}", "its key policy must let this account's services use it (the generated README says what)")
 
 
 def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues) -> ResolvedQuery | None:
@@ -249,17 +272,23 @@ def _check_query(spec: Spec, key: str, q, base_dir: Path, issues: _Issues) -> Re
             issues.at(path + ("timezone",), f"{q.timezone!r} is not an IANA time zone", "e.g. Asia/Tokyo, Europe/Berlin, UTC")
 
     # notifications
-    if q.notify is not None:
-        if q.notify.topic not in spec.notifications:
-            issues.at(path + ("notify", "topic"), f"unknown notification topic {q.notify.topic!r}", _did_you_mean(q.notify.topic, list(spec.notifications), "notifications"))
-        if "trigger" in q.notify.on and q.scheduler == "scheduler":
+    seen: dict[str, tuple[Any, ...]] = {}
+    for sub, n in q.notifies():
+        npath = path + ("notify", *sub)
+        if n.topic not in spec.notifications:
+            issues.at(npath + ("topic",), f"unknown notification topic {n.topic!r}", _did_you_mean(n.topic, list(spec.notifications), "notifications"))
+        elif n.topic in seen:
+            first = issues.document.where(seen[n.topic] + ("topic",))
+            issues.at(npath + ("topic",), f"topic {n.topic!r} is listed twice (first at {first})", "give it one entry whose on: lists every event it should get")
+        seen.setdefault(n.topic, npath)
+        if "trigger" in n.on and q.scheduler == "scheduler":
             issues.at(
-                path + ("notify", "on"),
+                npath + ("on",),
                 "'trigger' cannot be expressed with EventBridge Scheduler: a schedule has one target and emits no event when it fires",
                 "use on: [failed] or [finished] (from the Data API status event), or scheduler: rule",
             )
-        if len(set(q.notify.on)) != len(q.notify.on):
-            issues.at(path + ("notify", "on"), "an event is listed twice", "list each of trigger, failed, finished at most once")
+        if len(set(n.on)) != len(n.on):
+            issues.at(npath + ("on",), "an event is listed twice", "list each of trigger, failed, finished at most once")
     if len(issues.items) > before or schedule is None:
         return None
     return ResolvedQuery(

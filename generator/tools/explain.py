@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -83,10 +84,8 @@ def explain(d: Deployment, resolved: dict[str, ResolvedQuery], now: datetime) ->
         lines.append(f"  on        {kind} {q.warehouse}, database {q.database}, {_connects(q, d, account)}")
         lines.append(f"  sql       {_sql_line(q, resolved[q.key])}")
         notes = []
-        if q.trigger_topic:
-            notes.append(f"topic {q.trigger_topic} each time it fires")
-        if q.status:
-            notes.append(f"topic {q.status.topic} when it ends {' or '.join(q.status.states)}")
+        notes += [f"topic {topic} each time it fires" for topic in q.trigger_topics]
+        notes += [f"topic {s.topic} when it ends {' or '.join(s.states)}" for s in q.statuses]
         if q.retry:
             notes.append(f"retries up to {q.retry[1]} times within {q.retry[0]} s")
         if q.dead_letter_arn is not None:
@@ -110,6 +109,17 @@ def explain(d: Deployment, resolved: dict[str, ResolvedQuery], now: datetime) ->
         lines.append(f"  {', '.join(s.actions)}")
         lines.append(f"    on {resources}{cond}")
     lines.append(f"It is trusted by {', '.join(d.role.trusted_services)} and the operators above; no AWS managed policy is attached.")
+    if d.role.path != "/" or d.role.permissions_boundary:
+        placed = [f"path {d.role.path}"] + ([f"permissions boundary {d.role.permissions_boundary}"] if d.role.permissions_boundary else [])
+        lines.append(f"The role is made with {' and '.join(placed)}.")
+    for t in d.existing_topics:
+        statement = json.dumps(resolve(t.owner_statement(), account), indent=2)
+        lines += ["", f"Topic {t.key} exists ({t.existing_arn}); its owner must add to its access policy:"]
+        lines += [f"  {line}" for line in statement.splitlines()]
+        lines.append("  and, if it is encrypted, let events.amazonaws.com use kms:Decrypt and kms:GenerateDataKey* on its (customer managed) key.")
+    if d.kms_key != "per-resource":
+        key = "one shared key, made here" if d.kms_key == "shared" else f"the existing key {d.kms_key} (its policy is its owner's: see README.md)"
+        lines += ["", f"Topics and schedule group made here are encrypted with {key}."]
     if d.warnings:
         lines += ["", "Warnings:"] + [f"  {w}" for w in d.warnings]
     return "\n".join(lines) + "\n"

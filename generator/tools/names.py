@@ -34,9 +34,9 @@ def _names(d: Deployment) -> dict[tuple[str, str], str]:
         kind = "EventBridge rule" if q.backend == "rule" else "Scheduler schedule"
         scope = "rule" if q.backend == "rule" else f"schedule/{d.schedule_group}"
         out[("regional", f"{scope}/{q.rule_name}")] = f"{kind} of query {q.key}"
-        if q.status:
-            out[("regional", f"rule/{q.status.rule_name}")] = f"status rule of query {q.key}"
-    out.update({("regional", f"sns/{t.name}"): f"topic {t.key}" for t in d.topics})
+        for status in q.statuses:
+            out[("regional", f"rule/{status.rule_name}")] = f"status rule of query {q.key}"
+    out.update({("regional", f"sns/{t.name}"): f"topic {t.key}" for t in d.created_topics})
     out.update({("regional", f"{w.type}/{w.key}"): f"{w.type} created here" for w in d.warehouses if w.created})
     if d.schedule_group:
         out[("regional", f"schedule-group/{d.schedule_group}")] = "schedule group"

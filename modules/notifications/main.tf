@@ -1,5 +1,6 @@
 locals {
-  root_arn = "arn:${var.partition}:iam::${var.account_id}:root"
+  root_arn    = "arn:${var.partition}:iam::${var.account_id}:root"
+  kms_key_arn = var.kms_key == null ? aws_kms_key.this[0].arn : var.kms_key.arn
 
   # An AWS managed key (alias/aws/sns) cannot let EventBridge use it, and deliveries would be dropped
   # silently; a customer managed key whose policy names events.amazonaws.com is what works.
@@ -39,6 +40,8 @@ locals {
 }
 
 resource "aws_kms_key" "this" {
+  count = var.kms_key == null ? 1 : 0
+
   description             = "Encrypts SNS topic ${var.name} (Redshift scheduled query notifications)"
   enable_key_rotation     = true
   deletion_window_in_days = var.key_deletion_window_in_days
@@ -47,13 +50,26 @@ resource "aws_kms_key" "this" {
 }
 
 resource "aws_kms_alias" "this" {
+  count = var.kms_key == null ? 1 : 0
+
   name          = "alias/${var.name}-sns"
-  target_key_id = aws_kms_key.this.key_id
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+# The topic's own key was a single resource before a shared or existing key could be given.
+moved {
+  from = aws_kms_key.this
+  to   = aws_kms_key.this[0]
+}
+
+moved {
+  from = aws_kms_alias.this
+  to   = aws_kms_alias.this[0]
 }
 
 resource "aws_sns_topic" "this" {
   name              = var.name
-  kms_master_key_id = aws_kms_key.this.arn
+  kms_master_key_id = local.kms_key_arn
   tags              = var.tags
 }
 

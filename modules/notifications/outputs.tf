@@ -4,6 +4,6 @@ output "topic_arn" {
 }
 
 output "kms_key_arn" {
-  description = "ARN of the customer managed KMS key that encrypts the topic."
-  value       = aws_kms_key.this.arn
+  description = "ARN of the customer managed KMS key that encrypts the topic (its own, or the one given)."
+  value       = local.kms_key_arn
 }

@@ -36,6 +36,14 @@ variable "emails" {
   default     = []
 }
 
+variable "kms_key" {
+  description = "A customer managed key to encrypt the topic with instead of its own (one shared by the spec, or an existing one whose policy lets events.amazonaws.com use it), or null. An object, so that whether it is set is known at plan time even before the key exists."
+  type = object({
+    arn = string
+  })
+  default = null
+}
+
 variable "key_deletion_window_in_days" {
   description = "Waiting period before the topic's KMS key is deleted after destroy."
   type        = number

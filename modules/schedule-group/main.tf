@@ -6,6 +6,8 @@ resource "aws_scheduler_schedule_group" "this" {
 # Schedule payloads hold the SQL; a customer managed key lets you audit and revoke its use. The
 # key policy delegates to IAM: the execution role is granted kms:Decrypt on this key explicitly.
 resource "aws_kms_key" "this" {
+  count = var.kms_key == null ? 1 : 0
+
   description             = "Encrypts the payloads (SQL) of EventBridge Scheduler schedules in ${var.name}"
   enable_key_rotation     = true
   deletion_window_in_days = var.key_deletion_window_in_days
@@ -23,6 +25,19 @@ resource "aws_kms_key" "this" {
 }
 
 resource "aws_kms_alias" "this" {
+  count = var.kms_key == null ? 1 : 0
+
   name          = "alias/${var.name}-schedules"
-  target_key_id = aws_kms_key.this.key_id
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+# The group's own key was a single resource before a shared or existing key could be given.
+moved {
+  from = aws_kms_key.this
+  to   = aws_kms_key.this[0]
+}
+
+moved {
+  from = aws_kms_alias.this
+  to   = aws_kms_alias.this[0]
 }

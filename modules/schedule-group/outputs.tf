@@ -5,5 +5,5 @@ output "name" {
 
 output "kms_key_arn" {
   description = "ARN of the key that encrypts schedule payloads."
-  value       = aws_kms_key.this.arn
+  value       = var.kms_key == null ? aws_kms_key.this[0].arn : var.kms_key.arn
 }

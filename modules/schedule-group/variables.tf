@@ -19,6 +19,14 @@ variable "partition" {
   default     = "aws"
 }
 
+variable "kms_key" {
+  description = "A customer managed key for the schedules' payloads instead of the group's own (shared by the spec, or an existing one), or null. An object: whether it is set is known at plan time."
+  type = object({
+    arn = string
+  })
+  default = null
+}
+
 variable "key_deletion_window_in_days" {
   description = "Waiting period before the payload key is deleted after destroy."
   type        = number

@@ -8,6 +8,17 @@ variable "name" {
   }
 }
 
+variable "path" {
+  description = "IAM path of the role (part of its ARN), e.g. /data/."
+  type        = string
+  default     = "/"
+
+  validation {
+    condition     = can(regex("^/([\\w+=,.@-]+/){0,32}$", var.path))
+    error_message = "The path is / or /name/.../ (letters, digits and +=,.@_-)."
+  }
+}
+
 variable "description" {
   description = "Description of the role."
   type        = string
@@ -123,9 +134,14 @@ variable "max_session_duration" {
 }
 
 variable "permissions_boundary" {
-  description = "ARN of a permissions boundary policy for the role, or null."
+  description = "ARN of a managed policy that bounds the role's permissions, or null."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.permissions_boundary == null || can(regex("^arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy/", var.permissions_boundary))
+    error_message = "The permissions boundary must be the ARN of a managed policy (arn:aws:iam::<account>:policy/...)."
+  }
 }
 
 variable "tags" {

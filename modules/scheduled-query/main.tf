@@ -46,9 +46,16 @@ resource "aws_cloudwatch_event_target" "redshift" {
 }
 
 resource "aws_cloudwatch_event_target" "trigger" {
-  count = var.trigger == null ? 0 : 1
+  for_each = var.triggers
 
   rule      = aws_cloudwatch_event_rule.this.name
-  target_id = "notify-trigger"
-  arn       = var.trigger.topic_arn
+  target_id = each.key
+  arn       = each.value
+}
+
+# Before several topics per query, the one trigger target was count-based; its id was and stays
+# notify-trigger, so existing deployments keep it in place.
+moved {
+  from = aws_cloudwatch_event_target.trigger[0]
+  to   = aws_cloudwatch_event_target.trigger["notify-trigger"]
 }

@@ -68,12 +68,15 @@ variable "with_event" {
   default     = false
 }
 
-variable "trigger" {
-  description = "SNS topic notified each time the schedule fires (the message is the scheduled event), or null. An object, so that whether it is set is known at plan time even before the topic exists."
-  type = object({
-    topic_arn = string
-  })
-  default = null
+variable "triggers" {
+  description = "SNS topics notified each time the schedule fires (the message is the scheduled event), by target id. The ids are known at plan time even before the topics exist. A rule has at most 5 targets: the query's and 4 topics."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = length(var.triggers) <= 4 && alltrue([for id in keys(var.triggers) : can(regex("^[.A-Za-z0-9_-]{1,64}$", id))])
+    error_message = "At most 4 topics, each keyed by a target id of 1-64 letters, digits and .-_ characters."
+  }
 }
 
 variable "retry" {

@@ -78,8 +78,11 @@ class Expect:
         self.d = d
         self.account = d.account_id or aws.account
         self.refs = dict(refs)
-        if d.schedule_group is not None:
-            self.refs[SCHEDULE_KEY_ARN] = _alias_target(aws, f"alias/{d.schedule_group}-schedules", checks)["Arn"]
+        if d.schedule_group is not None and d.existing_key_arn:
+            self.refs[SCHEDULE_KEY_ARN] = d.existing_key_arn
+        elif d.schedule_group is not None:
+            alias = f"alias/{d.name}-rsqgen" if d.shared_key else f"alias/{d.schedule_group}-schedules"
+            self.refs[SCHEDULE_KEY_ARN] = _alias_target(aws, alias, checks)["Arn"]
         if d.dead_letter_queue is not None:
             url = aws.sqs.get_queue_url(QueueName=d.dead_letter_queue.name)["QueueUrl"]
             self.refs[DLQ_ARN] = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -101,7 +104,7 @@ class Expect:
 
 def expected_rule_names(d: Deployment) -> list[str]:
     names = {q.rule_name for q in d.queries if q.backend == "rule"}
-    names |= {q.status.rule_name for q in d.queries if q.status is not None}
+    names |= {s.rule_name for s in d.statuses}
     return sorted(names)
 
 
@@ -173,12 +176,16 @@ def _verify_topics(aws: Aws, d: Deployment, expect: Expect, checks: Checks) -> d
     """SNS topics, their policy, key and subscriptions; returns topic key -> ARN."""
     arns = {t["TopicArn"].rsplit(":", 1)[1]: t["TopicArn"] for t in _pages(aws.sns, "list_topics", "Topics")}
     checks.equal("SNS topics", sorted(arns), sorted(t.name for t in d.topics))
-    by_key = {}
-    for t in d.topics:
+    by_key = {t.key: t.existing_arn for t in d.existing_topics}  # the owner's: rsqgen changes nothing there
+    for t in d.created_topics:
         arn = by_key[t.key] = arns[t.name]
         attrs = aws.sns.get_topic_attributes(TopicArn=arn)["Attributes"]
-        # A customer managed key (alias/<topic>-sns) encrypts the topic, and EventBridge may use it.
-        key = _alias_target(aws, f"alias/{t.name}-sns", checks)
+        # A customer managed key encrypts the topic (its own alias/<topic>-sns, the spec's shared
+        # alias/<spec>-rsqgen, or the existing key named in the spec), and EventBridge may use it.
+        if d.existing_key_arn:
+            key = aws.kms.describe_key(KeyId=d.existing_key_arn)["KeyMetadata"]
+        else:
+            key = _alias_target(aws, f"alias/{d.name}-rsqgen" if d.shared_key else f"alias/{t.name}-sns", checks)
         checks.equal(f"topic {t.name}: KMS key", attrs.get("KmsMasterKeyId"), key["Arn"])
         checks.equal(f"topic {t.name}: key state and manager", (key["KeyState"], key["KeyManager"]), ("Enabled", "CUSTOMER"))
         checks.equal(f"topic {t.name}: key rotation", aws.kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"], True)
@@ -258,8 +265,8 @@ def _verify_rules(aws: Aws, d: Deployment, expect: Expect, role_arn: str, topic_
     rules = {r["Name"]: r for r in _pages(aws.events, "list_rules", "Rules")}
     checks.equal("EventBridge rules", sorted(rules), expected_rule_names(d))
     for q in d.queries:
-        if q.status is not None:
-            _verify_status_rule(aws, q, rules[q.status.rule_name], topic_arns, checks)
+        for status in q.statuses:
+            _verify_status_rule(aws, q, status, rules[status.rule_name], topic_arns, checks)
         if q.backend != "rule":
             continue
         checks.equal(f"{q.key}: rule name", q.rule_name, f"QS2-{q.key}")
@@ -268,7 +275,7 @@ def _verify_rules(aws: Aws, d: Deployment, expect: Expect, role_arn: str, topic_
         checks.equal(f"{q.rule_name}: state", rule["State"], "ENABLED" if q.enabled else "DISABLED")
         checks.equal(f"{q.rule_name}: description", rule.get("Description"), q.description)
         targets = {t["Id"]: t for t in aws.events.list_targets_by_rule(Rule=q.rule_name)["Targets"]}
-        wanted_targets = ["redshift-data"] + (["notify-trigger"] if q.trigger_topic else [])
+        wanted_targets = ["redshift-data"] + [target_id for target_id, _ in q.triggers]
         checks.equal(f"{q.rule_name}: targets", sorted(targets), sorted(wanted_targets))
         target = targets["redshift-data"]
         checks.equal(f"{q.rule_name}: target ARN", target["Arn"], expect(q.target_arn))
@@ -283,24 +290,24 @@ def _verify_rules(aws: Aws, d: Deployment, expect: Expect, role_arn: str, topic_
         checks.equal(f"{q.rule_name}: SQL byte for byte as in the spec", sent.encode(), sql[q.key].encode())
         invocation = {k: target[k] for k in ("RetryPolicy", "DeadLetterConfig") if k in target}
         checks.equal(f"{q.rule_name}: retry policy and dead-letter queue", invocation, _invocation(q, expect))
-        if q.trigger_topic:
-            checks.equal(f"{q.rule_name}: trigger notification target", targets["notify-trigger"]["Arn"], topic_arns[q.trigger_topic])
+        for target_id, topic in q.triggers:
+            checks.equal(f"{q.rule_name}: trigger notification target {target_id}", targets[target_id]["Arn"], topic_arns[topic])
 
 
-def _verify_status_rule(aws: Aws, q: ScheduledQuery, rule: dict, topic_arns: dict[str, str], checks: Checks) -> None:
-    name = q.status.rule_name
+def _verify_status_rule(aws: Aws, q: ScheduledQuery, status, rule: dict, topic_arns: dict[str, str], checks: Checks) -> None:
+    name = status.rule_name
     checks.equal(
         f"{name}: event pattern",
         json.loads(rule["EventPattern"]),
         {
             "source": ["aws.redshift-data"],
             "detail-type": ["Redshift Data Statement Status Change"],
-            "detail": {"statementName": [q.rule_name], "state": list(q.status.states)},
+            "detail": {"statementName": [q.rule_name], "state": list(status.states)},
         },
     )
     checks.equal(f"{name}: state follows the query", rule["State"], "ENABLED" if q.enabled else "DISABLED")
     targets = aws.events.list_targets_by_rule(Rule=name)["Targets"]
-    checks.equal(f"{name}: targets", [(t["Id"], t["Arn"]) for t in targets], [("notify-status", topic_arns[q.status.topic])])
+    checks.equal(f"{name}: targets", [(t["Id"], t["Arn"]) for t in targets], [("notify-status", topic_arns[status.topic])])
 
 
 def _verify_schedules(aws: Aws, d: Deployment, expect: Expect, role_arn: str, sql: dict, checks: Checks) -> None:
@@ -365,13 +372,17 @@ def verify_destroyed(aws: Aws, d: Deployment, checks: Checks) -> None:
             checks.true(f"created user {user} is gone", _missing(iam.get_user, "NoSuchEntity", UserName=user))
         else:
             checks.true(f"existing user {user} is kept", not _missing(iam.get_user, "NoSuchEntity", UserName=user))
-    checks.equal("SNS topics left", [t["TopicArn"] for t in _pages(aws.sns, "list_topics", "Topics")], [])
+    existing = sorted(t.existing_arn for t in d.existing_topics)
+    checks.equal("SNS topics left (only existing ones)", sorted(t["TopicArn"] for t in _pages(aws.sns, "list_topics", "Topics")), existing)
     checks.equal("SQS queues left", _pages(aws.sqs, "list_queues", "QueueUrls"), [])
-    ours = {f"alias/{t.name}-sns" for t in d.topics} | ({f"alias/{d.schedule_group}-schedules"} if d.schedule_group else set())
+    ours = {f"alias/{t.name}-sns" for t in d.created_topics} | ({f"alias/{d.schedule_group}-schedules"} if d.schedule_group else set())
+    ours |= {f"alias/{d.name}-rsqgen"}
     checks.equal("KMS aliases left", [a["AliasName"] for a in _pages(aws.kms, "list_aliases", "Aliases") if a["AliasName"] in ours], [])
     for key in _pages(aws.kms, "list_keys", "Keys"):
         meta = aws.kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
-        if meta["KeyManager"] == "CUSTOMER":
+        if meta["KeyManager"] == "CUSTOMER" and meta["Arn"] == d.existing_key_arn:
+            checks.equal(f"existing KMS key {key['KeyId']}: state (not ours to delete)", meta["KeyState"], "Enabled")
+        elif meta["KeyManager"] == "CUSTOMER":
             checks.equal(f"KMS key {key['KeyId']}: state", meta["KeyState"], "PendingDeletion")
 
 

@@ -80,8 +80,8 @@ def query_addresses(q: ScheduledQuery, d: Deployment) -> dict[str, Planned]:
         out[f"{m}.aws_cloudwatch_event_target.redshift"] = Planned(
             (q.rule_name,), (q.target_arn, q.database, q.db_user, q.secret_arn, q.sql, q.with_event, invocation)
         )
-        if q.trigger_topic is not None:
-            out[f"{m}.aws_cloudwatch_event_target.trigger[0]"] = Planned((q.rule_name,), (q.trigger_topic,))
+        for target_id, topic in q.triggers:
+            out[f'{m}.aws_cloudwatch_event_target.trigger["{target_id}"]'] = Planned((q.rule_name, target_id), (topic,))
     else:
         m = f'module.scheduler_query["{q.key}"]'
         out[f"{m}.aws_scheduler_schedule.this"] = Planned(
@@ -91,10 +91,10 @@ def query_addresses(q: ScheduledQuery, d: Deployment) -> dict[str, Planned]:
                 q.cluster_identifier, q.workgroup_name, q.database, q.db_user, q.secret_arn, q.sql, q.with_event, invocation,
             ),
         )  # fmt: skip
-    if q.status is not None:
-        m = f'module.query_status["{q.key}"]'
-        out[f"{m}.aws_cloudwatch_event_rule.this"] = Planned((q.status.rule_name,), (q.rule_name, q.status.states, q.enabled))
-        out[f"{m}.aws_cloudwatch_event_target.this"] = Planned((q.status.rule_name,), (q.status.topic,))
+    for status in q.statuses:
+        m = f'module.query_status["{status.key}"]'
+        out[f"{m}.aws_cloudwatch_event_rule.this"] = Planned((status.rule_name,), (q.rule_name, status.states, q.enabled))
+        out[f"{m}.aws_cloudwatch_event_target.this"] = Planned((status.rule_name,), (status.topic,))
     return out
 
 
@@ -102,7 +102,7 @@ def inventory(d: Deployment) -> dict[str, Planned]:
     """Every managed resource of a Deployment without created clusters, by Terraform address."""
     ops, role = d.operators, d.role
     inv = {
-        "module.schedule_role.aws_iam_role.this": Planned((role.name,), (_doc(role.trust_policy()),)),
+        "module.schedule_role.aws_iam_role.this": Planned((role.name, role.path), (_doc(role.trust_policy()), role.permissions_boundary)),
         "module.schedule_role.aws_iam_role_policy.this": Planned((role.name, role.policy_name), (_doc(role.permissions_policy()),)),
     }
     if ops.users:  # no user operators, no group (role operators get the policy as an output)
@@ -122,10 +122,15 @@ def inventory(d: Deployment) -> dict[str, Planned]:
             m = f'module.redshift_serverless["{w.key}"]'
             inv[f"{m}.aws_redshiftserverless_namespace.this"] = Planned((w.namespace, w.database), (w.admin_user,))
             inv[f"{m}.aws_redshiftserverless_workgroup.this"] = Planned((w.key, w.namespace), (w.base_capacity,))
-    for t in d.topics:
+    if d.shared_key:
+        inv["module.kms_key.aws_kms_key.this"] = Planned((), (bool(d.created_topics),))
+        inv["module.kms_key.aws_kms_alias.this"] = Planned((d.name,), ())
+    own_keys = d.kms_key == "per-resource"  # shared: the kms_key module's; an ARN: nobody's here
+    for t in d.created_topics:
         m = f'module.notifications["{t.key}"]'
-        inv[f"{m}.aws_kms_key.this"] = Planned((), (t.name,))
-        inv[f"{m}.aws_kms_alias.this"] = Planned((t.name,), ())
+        if own_keys:
+            inv[f"{m}.aws_kms_key.this[0]"] = Planned((), (t.name,))
+            inv[f"{m}.aws_kms_alias.this[0]"] = Planned((t.name,), ())
         inv[f"{m}.aws_sns_topic.this"] = Planned((t.name,), ())
         if t.publisher_rule_arns:
             inv[f"{m}.aws_sns_topic_policy.this[0]"] = Planned((), (t.publisher_rule_arns,))
@@ -133,8 +138,9 @@ def inventory(d: Deployment) -> dict[str, Planned]:
             inv[f'{m}.aws_sns_topic_subscription.email["{email}"]'] = Planned((email,), ())
     if d.schedule_group is not None:
         inv["module.schedule_group.aws_scheduler_schedule_group.this"] = Planned((d.schedule_group,), ())
-        inv["module.schedule_group.aws_kms_key.this"] = Planned((), (d.schedule_group,))
-        inv["module.schedule_group.aws_kms_alias.this"] = Planned((d.schedule_group,), ())
+        if own_keys:
+            inv["module.schedule_group.aws_kms_key.this[0]"] = Planned((), (d.schedule_group,))
+            inv["module.schedule_group.aws_kms_alias.this[0]"] = Planned((d.schedule_group,), ())
     if d.dead_letter_queue is not None:
         dlq = d.dead_letter_queue
         inv["module.dead_letter_queue.aws_sqs_queue.this"] = Planned((dlq.name,), ())

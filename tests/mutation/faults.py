@@ -116,7 +116,7 @@ FAULTS: tuple[Fault, ...] = (
     # --- behaviour that only golden bytes noticed -------------------------------------------------
     Fault("status-statement-name", "behaviour", "templates/main/query-status.tf.j2",
           "      statement_name = {{ q.rule_name | hcl }}",
-          "      statement_name = {{ q.status.rule_name | hcl }}",
+          "      statement_name = {{ s.rule_name | hcl }}",
           "failure alerts never fire: they watch the wrong statement name"),
     Fault("scheduler-statement-name", "behaviour", "modules/scheduler-query/main.tf",
           "    StatementName     = var.name",

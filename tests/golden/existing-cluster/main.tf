@@ -173,6 +173,14 @@ module "notifications" {
   publisher_rule_arns = each.value.publisher_rule_arns
 }
 
+locals {
+  # Every topic a rule may publish to: those created here, and existing ones (their owners allow
+  # the rules; see README.md).
+  topic_arns = {
+    "oncall" = module.notifications["oncall"].topic_arn
+  }
+}
+
 ################################################################################
 # Scheduled queries: an EventBridge rule QS2-<name> with a Redshift Data API target each
 ################################################################################
@@ -192,7 +200,7 @@ module "scheduled_query" {
       with_event          = true
       retry               = null
       dead_letter         = null
-      trigger_topic       = null
+      triggers            = {}
       sql                 = "REFRESH MATERIALIZED VIEW reporting.daily_sales;"
     }
     "vacuum-events" = {
@@ -207,7 +215,7 @@ module "scheduled_query" {
       with_event          = true
       retry               = null
       dead_letter         = null
-      trigger_topic       = null
+      triggers            = {}
       sql                 = <<SQL
 -- Weekly maintenance of the events table: reclaim space and re-sort.
 VACUUM FULL analytics.events TO 95 PERCENT;
@@ -228,7 +236,7 @@ SQL
   with_event          = each.value.with_event
   retry               = each.value.retry
   dead_letter         = each.value.dead_letter
-  trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
+  triggers            = { for id, topic in each.value.triggers : id => local.topic_arns[topic] }
 
   # The first run must find the role's permissions in place, not only the role (IAM propagation).
   depends_on = [module.schedule_role]
@@ -260,6 +268,6 @@ module "query_status" {
   name           = each.value.name
   statement_name = each.value.statement_name
   states         = each.value.states
-  topic_arn      = module.notifications[each.value.topic].topic_arn
+  topic_arn      = local.topic_arns[each.value.topic]
   enabled        = each.value.enabled
 }

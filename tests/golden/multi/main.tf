@@ -204,6 +204,15 @@ module "notifications" {
   publisher_rule_arns = each.value.publisher_rule_arns
 }
 
+locals {
+  # Every topic a rule may publish to: those created here, and existing ones (their owners allow
+  # the rules; see README.md).
+  topic_arns = {
+    "analysts"    = module.notifications["analysts"].topic_arn
+    "data-oncall" = module.notifications["data-oncall"].topic_arn
+  }
+}
+
 ################################################################################
 # Scheduled queries: an EventBridge rule QS2-<name> with a Redshift Data API target each
 ################################################################################
@@ -223,8 +232,10 @@ module "scheduled_query" {
       with_event          = true
       retry               = null
       dead_letter         = null
-      trigger_topic       = "analysts"
-      sql                 = "REFRESH MATERIALIZED VIEW adhoc.top_products;"
+      triggers = {
+        "notify-trigger" = "analysts"
+      }
+      sql = "REFRESH MATERIALIZED VIEW adhoc.top_products;"
     }
     "customers-rollup" = {
       name                = "QS2-customers-rollup"
@@ -238,7 +249,7 @@ module "scheduled_query" {
       with_event          = true
       retry               = null
       dead_letter         = null
-      trigger_topic       = null
+      triggers            = {}
       sql                 = "CALL crm.rollup_customers();"
     }
     "iam-audit" = {
@@ -253,7 +264,7 @@ module "scheduled_query" {
       with_event          = false
       retry               = null
       dead_letter         = null
-      trigger_topic       = null
+      triggers            = {}
       sql                 = "INSERT INTO audit.snapshots SELECT getdate(), count(*) FROM sales.orders;"
     }
     "legacy-export" = {
@@ -268,7 +279,7 @@ module "scheduled_query" {
       with_event          = false
       retry               = null
       dead_letter         = null
-      trigger_topic       = null
+      triggers            = {}
       sql                 = "UNLOAD ('SELECT * FROM adhoc.report') TO 's3://acme-exports/report_' IAM_ROLE default;"
     }
     "orders-rollup" = {
@@ -283,7 +294,7 @@ module "scheduled_query" {
       with_event          = true
       retry               = null
       dead_letter         = null
-      trigger_topic       = null
+      triggers            = {}
       sql                 = "CALL sales.rollup_orders();"
     }
   }
@@ -301,7 +312,7 @@ module "scheduled_query" {
   with_event          = each.value.with_event
   retry               = each.value.retry
   dead_letter         = each.value.dead_letter
-  trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
+  triggers            = { for id, topic in each.value.triggers : id => local.topic_arns[topic] }
 
   # The first run must find the role's permissions in place, not only the role (IAM propagation).
   depends_on = [module.schedule_role]
@@ -340,6 +351,6 @@ module "query_status" {
   name           = each.value.name
   statement_name = each.value.statement_name
   states         = each.value.states
-  topic_arn      = module.notifications[each.value.topic].topic_arn
+  topic_arn      = local.topic_arns[each.value.topic]
   enabled        = each.value.enabled
 }

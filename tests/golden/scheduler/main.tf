@@ -193,6 +193,14 @@ module "notifications" {
   publisher_rule_arns = each.value.publisher_rule_arns
 }
 
+locals {
+  # Every topic a rule may publish to: those created here, and existing ones (their owners allow
+  # the rules; see README.md).
+  topic_arns = {
+    "etl-failures" = module.notifications["etl-failures"].topic_arn
+  }
+}
+
 ################################################################################
 # Dead-letter queue: invocations that failed for good are kept, not lost
 ################################################################################
@@ -235,7 +243,7 @@ module "scheduled_query" {
       with_event          = false
       retry               = { maximum_event_age_in_seconds = 86400, maximum_retry_attempts = 2 }
       dead_letter         = { arn = module.dead_letter_queue.arn }
-      trigger_topic       = null
+      triggers            = {}
       sql                 = "ANALYZE staging.orders;"
     }
   }
@@ -253,7 +261,7 @@ module "scheduled_query" {
   with_event          = each.value.with_event
   retry               = each.value.retry
   dead_letter         = each.value.dead_letter
-  trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
+  triggers            = { for id, topic in each.value.triggers : id => local.topic_arns[topic] }
 
   # The first run must find the role's permissions in place, not only the role (IAM propagation).
   depends_on = [module.schedule_role]
@@ -356,6 +364,6 @@ module "query_status" {
   name           = each.value.name
   statement_name = each.value.statement_name
   states         = each.value.states
-  topic_arn      = module.notifications[each.value.topic].topic_arn
+  topic_arn      = local.topic_arns[each.value.topic]
   enabled        = each.value.enabled
 }

@@ -215,6 +215,14 @@ module "notifications" {
   publisher_rule_arns = each.value.publisher_rule_arns
 }
 
+locals {
+  # Every topic a rule may publish to: those created here, and existing ones (their owners allow
+  # the rules; see README.md).
+  topic_arns = {
+    "ops" = module.notifications["ops"].topic_arn
+  }
+}
+
 ################################################################################
 # Scheduled queries: an EventBridge rule QS2-<name> with a Redshift Data API target each
 ################################################################################
@@ -234,8 +242,10 @@ module "scheduled_query" {
       with_event          = false
       retry               = null
       dead_letter         = null
-      trigger_topic       = "ops"
-      sql                 = <<SQL
+      triggers = {
+        "notify-trigger" = "ops"
+      }
+      sql = <<SQL
 SELECT * FROM tickit.sales LIMIT 5;
 SQL
     }
@@ -254,7 +264,7 @@ SQL
   with_event          = each.value.with_event
   retry               = each.value.retry
   dead_letter         = each.value.dead_letter
-  trigger             = each.value.trigger_topic == null ? null : { topic_arn = module.notifications[each.value.trigger_topic].topic_arn }
+  triggers            = { for id, topic in each.value.triggers : id => local.topic_arns[topic] }
 
   # The first run must find the role's permissions in place, not only the role (IAM propagation).
   depends_on = [module.schedule_role]
