@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Location, SpecError, SpecIssue
-from .model import DEFAULTABLE, NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE, Spec
+from .model import DEFAULTABLE, NOTIFY_FORMS, NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE, Spec
 from .semantics import ResolvedQuery, check_semantics
 from .yamlsrc import Document, format_path, load_yaml_file, load_yaml_text
 
@@ -212,7 +212,7 @@ _EXPECTED = {
 
 
 def _issue(document: Document, err: dict[str, Any]) -> SpecIssue:
-    loc = tuple(err["loc"])
+    loc = tuple(part for part in err["loc"] if part not in NOTIFY_FORMS)
     kind = err["type"]
     if loc and loc[-1] == "[key]":  # pydantic's marker for a mapping key that failed validation
         return _key_issue(document, loc[:-1], err)
@@ -220,6 +220,13 @@ def _issue(document: Document, err: dict[str, Any]) -> SpecIssue:
     path = format_path(loc)
     if kind == "extra_forbidden" and SECRET_LIKE.search(str(loc[-1])):
         return SpecIssue(document.where(loc, key=True), path, NO_SECRETS, NO_SECRETS_HINT)
+    if kind == "extra_forbidden" and loc[:-1] == ("role",) and str(loc[-1]) in ("arn", "name", "existing", "role_arn"):
+        return SpecIssue(
+            document.where(loc, key=True),
+            path,
+            "an existing schedule role cannot be used: rsqgen makes its own least-privilege role and trusts it as the console needs",
+            "remove it; role takes path and permissions_boundary (to bring hand-made schedules and their role under rsqgen, see rsqgen adopt)",
+        )
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _field_names(loc[:-1])
@@ -245,6 +252,8 @@ def _issue(document: Document, err: dict[str, Any]) -> SpecIssue:
         return SpecIssue(where, path, f"{_describe(value)} is not allowed", f"use one of: {ctx.get('expected', '')}")
     if kind == "too_short":
         return SpecIssue(where, path, "must not be empty", f"give at least {ctx.get('min_length', 1)} entry")
+    if kind == "too_long" and isinstance(value, list):
+        return SpecIssue(where, path, f"has {len(value)} entries", f"at most {ctx.get('max_length')}")
     if kind == "string_too_long" or kind == "too_long":
         return SpecIssue(where, path, "is too long", f"at most {ctx.get('max_length')} characters")
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -289,7 +298,7 @@ def _unwrap(annotation: Any) -> Any:
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     current: Any = Spec
     for part in loc:
-        current = _unwrap(current)
+        current = _form(_unwrap(current), part)
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(str(part))
             if field is None:
@@ -299,8 +308,19 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
             current = typing.get_args(current)[-1]
         else:
             return None
-    current = _unwrap(current)
+    current = _form(_unwrap(current), None)
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _form(annotation: Any, part: Any) -> Any:
+    """Of a value with several forms (a mapping or a list of them), the one `part` goes into: the
+    list for an index, else the mapping."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return annotation
+    forms = [_unwrap(a) for a in typing.get_args(annotation) if a is not type(None)]
+    lists = [f for f in forms if typing.get_origin(f) is list]
+    models = [f for f in forms if isinstance(f, type) and issubclass(f, BaseModel)]
+    return (lists if isinstance(part, int) else models or lists or forms)[0]
 
 
 def _field_names(loc: tuple[Any, ...]) -> list[str]:

@@ -13,7 +13,7 @@ import difflib
 import re
 from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, WithJsonSchema
 from pydantic_core import PydanticCustomError
 from typing_extensions import Annotated
 
@@ -200,6 +200,13 @@ class Notify(_Model):
 
 
 NotifyList = Annotated[list[Notify], Field(min_length=1, max_length=4)]
+# One {topic, on} or a list of them: which form is decided by the value's type, so an error is
+# reported for that form only (not once per form). The tags never reach a message (load.py).
+NOTIFY_FORMS = ("<one>", "<list>")
+NotifyField = Annotated[
+    Annotated[Notify, Tag("<one>")] | Annotated[NotifyList, Tag("<list>")],
+    Discriminator(lambda v: "<list>" if isinstance(v, list) else "<one>"),
+]
 
 
 class Query(_Model):
@@ -213,7 +220,7 @@ class Query(_Model):
     timezone: str | None = Field(None, description="IANA time zone; only with scheduler: scheduler.")
     enabled: bool = True
     description: str | None = Field(None, max_length=aws.RULE_DESCRIPTION_MAX, description="Shown in the console.")
-    notify: Notify | NotifyList | None = Field(
+    notify: NotifyField | None = Field(
         None, description="One {topic, on}, or a list of them (at most 4), e.g. failures to on-call and every trigger to chat."
     )
     retry: Retry | None = Field(None, description="Retry policy of the invocation (both backends).")
@@ -250,7 +257,7 @@ class QueryDefaults(_Model):
     warehouse: str | None = None
     database: DatabaseName | None = None
     auth: Auth | None = None
-    notify: Notify | NotifyList | None = None
+    notify: NotifyField | None = None
     scheduler: Literal["rule", "scheduler"] | None = None
     timezone: str | None = None
     retry: Retry | None = None

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from .. import __version__
-from .model import Spec
+from .model import DEFAULTABLE, Spec
 from .semantics import QUERY_KEY, TOPIC_KEY
 
 __all__ = ["SCHEMA_ID", "schema_json", "spec_schema"]
@@ -32,6 +32,8 @@ def spec_schema() -> dict[str, Any]:
     props["queries"]["propertyNames"] = {"pattern": f"^{QUERY_KEY.pattern}$"}
     props["notifications"]["propertyNames"] = {"pattern": f"^{TOPIC_KEY.pattern}$"}
     props["warehouses"]["propertyNames"] = {"pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}
+    # A query may take these from defaults.queries: the loader says when one is missing everywhere.
+    schema["$defs"]["Query"]["required"] = [k for k in schema["$defs"]["Query"].get("required", []) if k not in DEFAULTABLE]
     query = schema["$defs"]["Query"]["properties"]
     query["sql"] = {
         "description": query["sql"].get("description", ""),

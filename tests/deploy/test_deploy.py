@@ -144,6 +144,12 @@ def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, 
     for user, created in d.operators.users.items():
         if not created:
             aws.iam.create_user(UserName=user)
+    for t in d.existing_topics:  # e.g. the topic AWS Chatbot posts from
+        assert aws.sns.create_topic(Name=t.name)["TopicArn"] == t.existing_arn, f"{case.example}: the existing topic must be in moto's account"
+    if d.role.permissions_boundary:  # the organisation's boundary policy
+        boundary = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        name = d.role.permissions_boundary.rsplit("/", 1)[1]
+        assert aws.iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(boundary))["Policy"]["Arn"] == d.role.permissions_boundary
     refs = {
         w.arn: workgroups.add(w.key, d.region, d.account_id or aws.account)
         for w in d.warehouses

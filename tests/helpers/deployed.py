@@ -17,6 +17,8 @@ from rsqgen.deploy import Deployment, ScheduledQuery
 from rsqgen.deploy.iam import DLQ_ARN, SCHEDULE_KEY_ARN
 from rsqgen.values import Ref, policy_document, resolve
 
+from helpers.iam_tables import check_resource_policy
+
 
 class Checks:
     def __init__(self) -> None:
@@ -122,12 +124,34 @@ def verify_deployed(aws: Aws, d: Deployment, sql: dict[str, Any], checks: Checks
     _verify_dead_letter_queue(aws, d, expect, checks)
     _verify_rules(aws, d, expect, role_arn, topic_arns, sql, checks)
     _verify_schedules(aws, d, expect, role_arn, sql, checks)
+    _verify_resource_policies(aws, d, checks)
+
+
+def _verify_resource_policies(aws: Aws, d: Deployment, checks: Checks) -> None:
+    """Every resource-based policy that was applied (the role's trust, each key's, topic's and
+    queue's) passes AWS's IAM tables: real actions, resources of their types, supported keys."""
+    policies = {"trust policy": aws.iam.get_role(RoleName=d.role.name)["Role"]["AssumeRolePolicyDocument"]}
+    for key in _pages(aws.kms, "list_keys", "Keys"):
+        if aws.kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyManager"] == "CUSTOMER":
+            policies[f"key {key['KeyId']}"] = json.loads(aws.kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    for topic in _pages(aws.sns, "list_topics", "Topics"):
+        attrs = aws.sns.get_topic_attributes(TopicArn=topic["TopicArn"])["Attributes"]
+        if "Policy" in attrs and topic["TopicArn"] not in {t.existing_arn for t in d.existing_topics}:
+            policies[f"topic {topic['TopicArn']}"] = json.loads(attrs["Policy"])
+    for url in _pages(aws.sqs, "list_queues", "QueueUrls"):
+        attrs = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes", {})
+        if "Policy" in attrs:
+            policies[f"queue {url}"] = json.loads(attrs["Policy"])
+    for label, document in policies.items():
+        checks.equal(f"{label} against the IAM tables", [str(f) for f in check_resource_policy(document)], [])
 
 
 def _verify_role(aws: Aws, d: Deployment, expect: Expect, checks: Checks) -> str:
     iam, name = aws.iam, d.role.name
     role = iam.get_role(RoleName=name)["Role"]
     checks.equal("schedule role trust policy", role["AssumeRolePolicyDocument"], expect(d.role.trust_policy()))
+    checks.equal("schedule role path", role["Path"], d.role.path)
+    checks.equal("schedule role permissions boundary", role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"), d.role.permissions_boundary)
     if d.account_id in (None, aws.account):  # moto creates everything in its own account
         checks.equal("schedule role ARN", role["Arn"], expect(d.role.arn))
     checks.equal("schedule role inline policies", iam.list_role_policies(RoleName=name)["PolicyNames"], [d.role.policy_name])

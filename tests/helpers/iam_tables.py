@@ -40,6 +40,7 @@ __all__ = [
     "Tables",
     "arn_matches_template",
     "check_policy",
+    "check_resource_policy",
     "data_version",
 ]
 
@@ -197,6 +198,20 @@ def check_policy(document: dict, tables: Tables | None = None, *, star_justified
         findings.extend(f for f in _check_statement(statement, tables) if not (f.kind == "star-resource" and f.message.split()[0] in star_justified))
     findings.extend(_check_required_resources(statements, tables))
     return findings
+
+
+def check_resource_policy(document: dict, tables: Tables | None = None) -> list[Finding]:
+    """Findings for a resource-based policy (trust, key, topic, queue policy): actions that exist,
+    resources of a type the actions take, condition keys they support. Resource "*" in a key policy
+    means the key itself, and the resource is implied, so star-resource and required-resource do
+    not apply."""
+    tables = tables or Tables()
+    return [
+        f
+        for statement in _as_list(document.get("Statement"))
+        for f in _check_statement(statement, tables)
+        if f.kind not in ("star-resource", "unusable-action") or _as_list(statement.get("Resource", "*")) != ["*"]
+    ]
 
 
 def _check_required_resources(statements: list[dict], tables: Tables) -> list[Finding]:

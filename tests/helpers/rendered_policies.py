@@ -45,10 +45,11 @@ class Documents:
     operator_arns: list[str]
     directory: Path
     references: dict[str, str] = field(default_factory=dict)
+    role_path: str = "/"
 
     @property
     def role_arn(self) -> str:
-        return f"arn:{self.partition}:iam::{self.account}:role/{self.role_name}"
+        return f"arn:{self.partition}:iam::{self.account}:role{self.role_path}{self.role_name}"
 
     def identity_policies(self) -> dict[str, dict]:
         out = {"schedule-role inline policy": self.role_policy, "operators group policy": self.operators_policy}
@@ -157,6 +158,7 @@ def load_rendered(directory: str | Path) -> Documents:
         region=region,
         partition=partition,
         role_name=resolve.value(role["name"]),
+        role_path=resolve.value(role.get("path", '"/"')),
         role_policy={"Version": "2012-10-17", "Statement": _statements(role.get("statements"), resolve)},
         role_overflow_policies=overflow,
         trust_policy={"Version": "2012-10-17", "Statement": trust},
