@@ -299,3 +299,17 @@ def test_the_json_schema_takes_each_new_field():
     for key, value in (("kms_key", "alias/mine"), ("role", {"arn": "arn:aws:iam::123456789012:role/x"})):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(team | {key: value}, schema)
+
+
+def test_review_flags_a_rule_that_publishes_to_a_topic_it_does_not_manage(terraform, rendered, tmp_path):
+    import shutil
+
+    from rsqgen.tools.review import review
+
+    shutil.copytree(rendered["team"], tmp_path / "team")  # the shared rendering stays untouched
+    plan = offline_plan(terraform, tmp_path / "team")
+    flagged = [s for s in review(plan).security if "a topic this configuration does not manage" in s]
+    external = "arn:aws:sns:eu-west-1:123456789012:chatbot-data-alerts"
+    # the trigger target of daily-revenue and the status rules that tell chatops
+    assert len(flagged) == 3 and all(external in s for s in flagged), flagged
+    assert not [s for s in review(plan).security if "does not manage" in s and "oncall" in s]

@@ -123,6 +123,9 @@ def _action(actions: list[str]) -> str:
 _ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}):")
 
 
+_SNS_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$")
+
+
 def _home_account(plan: dict[str, Any]) -> str | None:
     """The account most ARNs in the plan belong to: the one it is applied in, as far as the plan
     shows (a role being created has no ARN yet, but its policies and rules name the account)."""
@@ -224,6 +227,13 @@ def _security(rc: dict[str, Any], kind: str, r: Review) -> None:
             r.security.append(f"{md_span(addr)}: {md_span(str(who))} joins group " + ", ".join(md_span(g) for g in groups))
     elif t == "aws_iam_user" and kind == "add":
         r.security.append(f"{md_span(addr)}: new IAM user {md_span(str(after.get('name')))}")
+    elif t == "aws_cloudwatch_event_target" and _SNS_ARN.match(str(after.get("arn") or "")) and after.get("arn") != before.get("arn"):
+        # A topic ARN known at plan time is one this plan does not create: events leave for a
+        # topic whose policy (and subscribers) someone else controls.
+        r.security.append(
+            f"{md_span(addr)}: rule {md_span(str(after.get('rule')))} publishes to {md_span(str(after['arn']))}, a topic this "
+            "configuration does not manage: its owner's topic policy must allow it, and its subscribers receive the events"
+        )
 
 
 @dataclass(frozen=True)
