@@ -11,6 +11,9 @@ from __future__ import annotations
 # a rule's `state`; nothing used is removed in 6.x.
 PROVIDER_CONSTRAINT = ">= 5.46, < 7"
 TERRAFORM_CONSTRAINT = ">= 1.5"
+# The S3 backend's lock file (use_lockfile) came with Terraform 1.10; DynamoDB locking is deprecated.
+# https://developer.hashicorp.com/terraform/language/backend/s3
+TERRAFORM_LOCKFILE_CONSTRAINT = ">= 1.10"
 
 REGIONS: frozenset[str] = frozenset(
     {

@@ -69,29 +69,46 @@ def render(
     force: bool = typer.Option(False, "--force", help="Write into a folder holding files rsqgen did not write, or that were edited by hand."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 with a diff when the output folder is not what SPEC renders to."),
     strict_sql: bool = typer.Option(False, "--strict-sql", help="Treat SQL warnings (statements the SQL parser rejects) as errors."),
+    env: Optional[str] = typer.Option(None, "--env", help="The environment to render (environments.<NAME>), or all: each into OUT/<NAME>."),
 ) -> None:
     """Render SPEC into a Terraform root module (plus the modules it calls)."""
     core = _core()
     with _errors_to_exit():
-        rendered = core.render_spec(spec, display_name=str(spec), strict_sql=strict_sql)
-        target = out if out is not None else core.default_out(rendered)
+        renders = core.render_envs(spec, display_name=str(spec), strict_sql=strict_sql, env=env)
+        all_envs = env == core.ALL_ENVIRONMENTS
+        targets = {
+            name: (out / name if out is not None else core.default_out(r)) if all_envs else (out if out is not None else core.default_out(r))
+            for name, r in renders.items()
+        }
         if check:
-            diff, refusal = core.check_current(rendered, target)
+            checked = {name: core.check_current(r, targets[name]) for name, r in renders.items()}
         else:
-            result = core.write(rendered, target, force=force)
+            results = {name: core.write(r, targets[name], force=force) for name, r in renders.items()}
+    again = f"rsqgen render {spec}" + (f" --env {env}" if env else "") + (f" -o {out}" if out is not None else "")
     if check:
-        if not target.exists():  # a diff of every file from /dev/null says less than this
-            warn(f"{target} does not exist: run `rsqgen render {spec} -o {target}` and commit the result")
-            raise typer.Exit(int(ExitCode.FINDINGS))
-        if diff:
-            say(diff.rstrip("\n"))
-            if refusal:
-                warn(f"{target} is not current, and a render would refuse to write it: {refusal}")
+        stale = False
+        for name, target in targets.items():
+            diff, refusal = checked[name]
+            if not target.exists():  # a diff of every file from /dev/null says less than this
+                warn(f"{target} does not exist: run `{again}` and commit the result")
+                stale = True
+            elif diff:
+                say(diff.rstrip("\n"))
+                if refusal:
+                    warn(f"{target} is not current, and a render would refuse to write it: {refusal}")
+                else:
+                    warn(f"{target} is not current: run `{again}` and commit the result")
+                stale = True
             else:
-                warn(f"{target} is not current: run `rsqgen render {spec} -o {target}` and commit the result")
+                say(f"{target} is current.")
+        if stale:
             raise typer.Exit(int(ExitCode.FINDINGS))
-        say(f"{target} is current.")
         return
+    for name, rendered in renders.items():
+        _report_render(rendered, targets[name], results[name])
+
+
+def _report_render(rendered, target: Path, result) -> None:
     d = rendered.deployment
     for w in d.warnings:  # each says "warning:", after its file:line:col where it has one
         warn(w)
@@ -112,6 +129,7 @@ def validate(
     checkov: bool = typer.Option(True, "--checkov/--no-checkov", help="Run checkov."),
     strict_sql: bool = typer.Option(False, "--strict-sql", help="Treat SQL warnings as errors (with a spec)."),
     full: bool = typer.Option(False, "--full", help="Run checkov on every query, not once per shape of query (with a spec)."),
+    env: Optional[str] = typer.Option(None, "--env", help="The environment (environments.<NAME>) of a spec that has them."),
 ) -> None:
     """Run every check on rendered output: HCL parse, terraform fmt/validate, checkov.
 
@@ -119,7 +137,7 @@ def validate(
     """
     core = _core()
     with _errors_to_exit():
-        report = core.validate(target, terraform=terraform, checkov=checkov, strict_sql=strict_sql, full=full)
+        report = core.validate(target, terraform=terraform, checkov=checkov, strict_sql=strict_sql, full=full, env=env)
     for w in report.warnings:
         warn(w)
     for r in report.results:
@@ -172,11 +190,12 @@ def schema(
 def explain(
     spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file (YAML).", show_default=False),
     now: Optional[str] = typer.Option(None, "--now", help="Compute next runs from this time (RFC 3339), not the clock."),
+    env: Optional[str] = typer.Option(None, "--env", help="The environment (environments.<NAME>) of a spec that has them."),
 ) -> None:
     """Say in plain language what SPEC schedules, when it runs next, who can see it, what it may do."""
     core = _core()
     with _errors_to_exit():
-        text = core.explain(spec, now)
+        text = core.explain(spec, now, env)
     say(text.rstrip("\n"))
 
 
@@ -185,13 +204,14 @@ def diagram(
     spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file (YAML).", show_default=False),
     fmt: str = typer.Option("mermaid", "--format", "-f", help="mermaid (default), dot, svg or png (svg and png need Graphviz's dot)."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Write to this file (required for png)."),
+    env: Optional[str] = typer.Option(None, "--env", help="The environment (environments.<NAME>) of a spec that has them."),
 ) -> None:
     """Draw who may assume the schedule role, what runs where, and who is notified."""
     core = _core()
     with _errors_to_exit():
         if fmt == "png" and out is None:
             raise core.InputError("PNG output needs -o FILE")
-        data = core.diagram(spec, fmt)
+        data = core.diagram(spec, fmt, env)
         if out is not None:
             out.write_bytes(data)
     if out is not None:

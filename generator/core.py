@@ -76,23 +76,38 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(spec_path: str | Path, display_name: str | None = None, *, strict_sql: bool = False) -> Loaded:
-    """Load, validate and decide a spec. Raises SpecError on a bad spec (with strict_sql, also
-    on SQL the parser rejects)."""
+def load(spec_path: str | Path, display_name: str | None = None, *, strict_sql: bool = False, env: str | None = None) -> Loaded:
+    """Load, validate and decide a spec (for environment `env`, when it has environments). Raises
+    SpecError on a bad spec (with strict_sql, also on SQL the parser rejects)."""
     with _gc_paused():
-        loaded = spec.load_spec(spec_path, display_name, strict_sql=strict_sql)
+        loaded = spec.load_spec(spec_path, display_name, strict_sql=strict_sql, env=env)
         return Loaded(loaded, deploy.decide(loaded))
 
 
-def render_spec(spec_path: str | Path, display_name: str | None = None, *, strict_sql: bool = False) -> Rendered:
+def render_spec(spec_path: str | Path, display_name: str | None = None, *, strict_sql: bool = False, env: str | None = None) -> Rendered:
     """Load, validate, decide and render a spec, in memory. Raises SpecError on a bad spec."""
     with _gc_paused():
-        loaded = load(spec_path, display_name, strict_sql=strict_sql)
+        loaded = load(spec_path, display_name, strict_sql=strict_sql, env=env)
         return Rendered(loaded.deployment, render.render(loaded.deployment), loaded.spec)
 
 
+ALL_ENVIRONMENTS = "all"
+
+
+def render_envs(spec_path: str | Path, display_name: str | None = None, *, strict_sql: bool = False, env: str | None = None) -> dict[str | None, Rendered]:
+    """`env` rendered ({env: Rendered}), or with env "all" every environment of the spec, all of
+    them before anything is written (one bad environment writes none). {None: ...} without env."""
+    if env != ALL_ENVIRONMENTS:
+        return {env: render_spec(spec_path, display_name, strict_sql=strict_sql, env=env)}
+    names = spec.environment_names(spec_path, display_name)
+    if not names:  # let the loader say so, at the file's first line
+        render_spec(spec_path, display_name, strict_sql=strict_sql, env=ALL_ENVIRONMENTS)
+    return {name: render_spec(spec_path, display_name, strict_sql=strict_sql, env=name) for name in names}
+
+
 def default_out(rendered: Rendered) -> Path:
-    return Path("terraform") / rendered.deployment.name
+    d = rendered.deployment
+    return Path("terraform") / d.name / d.environment if d.environment else Path("terraform") / d.name
 
 
 def write(rendered: Rendered, out_dir: str | Path, *, force: bool = False) -> writer.WriteResult:
@@ -113,7 +128,7 @@ def check_current(rendered: Rendered, out_dir: str | Path) -> tuple[str, str]:
 
 
 def validate(
-    target: str | Path, *, terraform: bool = True, checkov: bool = True, strict_sql: bool = False, full: bool = False
+    target: str | Path, *, terraform: bool = True, checkov: bool = True, strict_sql: bool = False, full: bool = False, env: str | None = None
 ) -> checks.Report:
     """Every check on a rendered folder, or on a spec rendered into a scratch folder first (then
     its SQL is checked too, and checkov runs once per shape of query unless `full`)."""
@@ -129,7 +144,7 @@ def validate(
     if not target.is_file():
         raise InputError(f"{target} is neither a folder nor a spec file")
     with _gc_paused():
-        loaded = load(target, display_name=str(target), strict_sql=strict_sql)
+        loaded = load(target, display_name=str(target), strict_sql=strict_sql, env=env)
         rendered = Rendered(loaded.deployment, render.render(loaded.deployment), loaded.spec)
         reduction = None if full else shapes.reduce(loaded.deployment)
         reduced_files = render.render(reduction.deployment) if reduction else None
@@ -151,7 +166,7 @@ def validate(
     return report
 
 
-def explain(spec_path: str | Path, now: str | None = None) -> str:
+def explain(spec_path: str | Path, now: str | None = None, env: str | None = None) -> str:
     """The spec in plain language; next runs counted from `now` (RFC 3339) or the clock."""
     start = datetime.now(timezone.utc)
     if now is not None:
@@ -159,15 +174,15 @@ def explain(spec_path: str | Path, now: str | None = None) -> str:
         if parsed is None:
             raise InputError(f"--now {now!r} is not an RFC 3339 time, or has no time zone; e.g. 2026-11-28T09:00:00Z")
         start = parsed
-    loaded = load(spec_path, display_name=str(spec_path))
+    loaded = load(spec_path, display_name=str(spec_path), env=env)
     return explaining.explain(loaded.deployment, loaded.spec.queries, start)
 
 
-def diagram(spec_path: str | Path, fmt: str = "mermaid") -> bytes:
+def diagram(spec_path: str | Path, fmt: str = "mermaid", env: str | None = None) -> bytes:
     """The trust and data-flow picture: Mermaid or DOT text, or SVG/PNG through Graphviz."""
     if fmt not in DIAGRAM_FORMATS:
         raise InputError(f"--format {fmt!r} is not one of {', '.join(DIAGRAM_FORMATS)}")
-    graph = diagrams.build(load(spec_path, display_name=str(spec_path)).deployment)
+    graph = diagrams.build(load(spec_path, display_name=str(spec_path), env=env).deployment)
     if fmt == "mermaid":
         return diagrams.to_mermaid(graph).encode()
     if fmt == "dot":

@@ -168,6 +168,8 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         warnings.append(f"warning: kms_key is {spec.kms_key!r}, but this spec creates no topic or schedule group to encrypt")
     uses_dlq = any(q.dead_letter_queue for q in spec.queries.values())
     tags = {"ManagedBy": "rsqgen", "RsqgenSpec": spec.name}
+    if loaded.environment is not None:
+        tags["RsqgenEnvironment"] = loaded.environment
     tags.update(spec.tags)
     return Deployment(
         # Only the file's name: the output must not depend on where the spec was rendered from.
@@ -187,6 +189,8 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         rule_prefix=rule_prefix,
         dead_letter_queue=DeadLetterQueue(f"{spec.name}-scheduled-query-dlq", tuple(sorted(dlq_sources))) if uses_dlq else None,
         kms_key=spec.kms_key,
+        environment=loaded.environment,
+        backend={k: v for k, v in spec.backend.s3.model_dump().items() if v is not None} if spec.backend else None,
     )
 
 

@@ -212,6 +212,8 @@ class Deployment:
     rule_prefix: str = "QS2-"  # every rule and schedule name starts with it; operators manage <prefix>*
     dead_letter_queue: DeadLetterQueue | None = None
     kms_key: str = "per-resource"  # per-resource, shared (one key, module kms_key) or an existing key's ARN
+    environment: str | None = None  # environments.<name> this tree is for; its provider allows only its account
+    backend: dict[str, str] | None = None  # the S3 backend's settings (backend.tf), the state key per environment
 
     @property
     def created_topics(self) -> tuple[Topic, ...]:

@@ -88,11 +88,11 @@ def render(d: Deployment) -> dict[str, bytes]:
         "d": d,
         "version": __version__,
         "provider_constraint": aws.PROVIDER_CONSTRAINT,
-        "terraform_constraint": aws.TERRAFORM_CONSTRAINT,
+        "terraform_constraint": aws.TERRAFORM_LOCKFILE_CONSTRAINT if d.backend else aws.TERRAFORM_CONSTRAINT,
         "diagram": diagram.to_mermaid(diagram.build(d)),
     }
     files: dict[str, bytes] = {}
-    for name in ROOT_FILES:
+    for name in ROOT_FILES + (("backend.tf",) if d.backend else ()):
         kind = "hcl" if name.endswith(".tf") else "markdown"
         text = _environment(kind).get_template(name + ".j2").render(context)
         text = hcl.layout(text) if kind == "hcl" else text.rstrip("\n") + "\n"

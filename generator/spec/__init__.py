@@ -4,7 +4,7 @@ Everything a user can get wrong is found here and reported at file:line:col; lat
 assume a valid spec.
 """
 
-from .load import LoadedSpec, load_spec, load_spec_text
+from .load import LoadedSpec, environment_names, load_spec, load_spec_text
 from .semantics import ResolvedQuery
 
-__all__ = ["LoadedSpec", "ResolvedQuery", "load_spec", "load_spec_text"]
+__all__ = ["LoadedSpec", "ResolvedQuery", "environment_names", "load_spec", "load_spec_text"]

@@ -32,23 +32,34 @@ class LoadedSpec:
     path: Path | None  # the spec file, None for text specs
     queries: dict[str, ResolvedQuery]
     warnings: tuple[SpecIssue, ...] = ()  # what AWS accepts but a reviewer should know, located
+    environment: str | None = None  # the environment this spec was loaded for (environments.<name>)
 
     @property
     def file(self) -> str:
         return self.document.file
 
 
-def load_spec(path: str | Path, display_name: str | None = None, *, strict_sql: bool = False) -> LoadedSpec:
-    """Load and validate a spec file; `strict_sql` turns SQL warnings into errors."""
+def load_spec(path: str | Path, display_name: str | None = None, *, strict_sql: bool = False, env: str | None = None) -> LoadedSpec:
+    """Load and validate a spec file (for environment `env` when it has environments); `strict_sql`
+    turns SQL warnings into errors."""
     path = Path(path)
     document = load_yaml_file(path, display_name)
-    return _validate(document, path, strict_sql)
+    return _validate(document, path, strict_sql, env)
 
 
-def load_spec_text(text: str | bytes, file: str = "<string>", base_dir: Path | None = None, *, strict_sql: bool = False) -> LoadedSpec:
+def load_spec_text(
+    text: str | bytes, file: str = "<string>", base_dir: Path | None = None, *, strict_sql: bool = False, env: str | None = None
+) -> LoadedSpec:
     document = load_yaml_text(text, file)
     # sql_file paths resolve against base_dir, as they would against a spec file's folder.
-    return _validate(document, base_dir / "spec.yaml" if base_dir is not None else None, strict_sql)
+    return _validate(document, base_dir / "spec.yaml" if base_dir is not None else None, strict_sql, env)
+
+
+def environment_names(path: str | Path, display_name: str | None = None) -> list[str]:
+    """The names under `environments` (in the file's order), for `--env all`; [] when there are none."""
+    data = load_yaml_file(Path(path), display_name).data
+    envs = data.get("environments") if isinstance(data, dict) else None
+    return [k for k in envs if isinstance(k, str) and not k.startswith("x-")] if isinstance(envs, dict) else []
 
 
 # Mappings whose keys are names the user chooses: an `x-` key there is a name that will be ignored.
@@ -73,9 +84,10 @@ def _without_extensions(value: Any, path: tuple[Any, ...], document: Document, d
     return value
 
 
-def _validate(document: Document, path: Path | None, strict_sql: bool) -> LoadedSpec:
+def _validate(document: Document, path: Path | None, strict_sql: bool, env: str | None = None) -> LoadedSpec:
     dropped: list[SpecIssue] = []
     document = replace(document, data=_without_extensions(document.data, (), document, dropped))
+    document = _for_environment(document, env)
     document, inherited = _with_defaults(document)
     try:
         spec = validate_shape(document)
@@ -83,7 +95,101 @@ def _validate(document: Document, path: Path | None, strict_sql: bool) -> Loaded
     except SpecError as exc:
         raise SpecError(_name_both_lines(exc.issues, inherited, document)) from None
     warnings = _name_both_lines(warnings, inherited, document)
-    return LoadedSpec(spec=spec, document=document, path=path, queries=queries, warnings=tuple(dropped + warnings))
+    return LoadedSpec(
+        spec=spec, document=document, path=path, queries=queries, warnings=tuple(dropped + warnings), environment=env if spec.environments else None
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# environments.<name>
+
+# What may differ between environments; anything else is one spec's meaning and stays the same.
+QUERY_OVERRIDES = ("schedule", "enabled", "notify", "timezone", "flexible_window_minutes", "description")
+OVERRIDES = ("queries", "notifications", "operators", "tags")
+ALLOWED_OVERRIDES = (
+    f"queries.<key>.{{{', '.join(QUERY_OVERRIDES)}}}, notifications.<key> (a topic, replaced whole), operators (the list, replaced whole), tags.<key>"
+)
+
+
+def _for_environment(document: Document, env: str | None) -> Document:
+    """The spec as environment `env` sees it: its account and region, its backend (the state key
+    gets /<env>), and its overrides, each keeping its own position so errors point at it."""
+    data = document.data
+    envs = data.get("environments") if isinstance(data, dict) else None
+    names = [k for k in envs if isinstance(k, str)] if isinstance(envs, dict) else []
+    if not names:
+        if env is not None:
+            raise SpecError([SpecIssue(document.where(()), "", f"--env {env}: this spec has no environments", "leave out --env, or add environments: {<name>: {account_id: ...}}")])
+        return document
+    if env is None:
+        where = document.where(("environments",), key=True)
+        raise SpecError([SpecIssue(where, "environments", f"this spec has environments ({', '.join(names)}): say which to render", "give --env NAME, or --env all (each into OUT/<name>)")])
+    if env not in names:
+        where = document.where(("environments",), key=True)
+        raise SpecError([SpecIssue(where, "environments", f"--env {env}: no such environment", f"one of: {', '.join(names)}, or all")])
+    e = envs[env]
+    if not isinstance(e, dict):
+        return document  # the shape check reports it
+    base = ("environments", env)
+    new = dict(data)
+    positions = dict(document.positions)
+
+    def alias(target: tuple[Any, ...], source: tuple[Any, ...]) -> None:
+        for p, loc in list(document.positions.items()):
+            if p[: len(source)] == source:
+                positions[target + p[len(source) :]] = loc
+
+    for key in ("account_id", "region"):
+        if key in e:
+            new[key] = e[key]
+            alias((key,), base + (key,))
+    backend = data.get("backend")
+    if isinstance(backend, dict) and isinstance(backend.get("s3"), dict):
+        s3 = dict(backend["s3"])
+        own = e.get("backend", {}).get("s3", {}) if isinstance(e.get("backend"), dict) else {}
+        own = own if isinstance(own, dict) else {}
+        for key, value in own.items():
+            s3[key] = value
+            alias(("backend", "s3", key), base + ("backend", "s3", key))
+        if "key" not in own and isinstance(s3.get("key"), str) and s3["key"].endswith(".tfstate"):
+            s3["key"] = f"{s3['key'][: -len('.tfstate')]}/{env}.tfstate"  # one state per environment
+        new["backend"] = {**backend, "s3": s3}
+    overrides = e.get("overrides")
+    if isinstance(overrides, dict):
+        issues: list[SpecIssue] = []
+        for key, value in overrides.items():
+            opath = base + ("overrides", key)
+            if key not in OVERRIDES:
+                issues.append(SpecIssue(document.where(opath, key=True), format_path(opath), f"{key!r} cannot differ between environments", f"overrides may change {ALLOWED_OVERRIDES}"))
+            elif key == "operators":
+                new["operators"] = value
+                alias(("operators",), opath)
+            elif not isinstance(value, dict) or not isinstance(data.get(key, {}), dict):
+                issues.append(SpecIssue(document.where(opath), format_path(opath), f"expected a mapping of {key} keys", f"overrides may change {ALLOWED_OVERRIDES}"))
+            elif key in ("notifications", "tags"):
+                new[key] = {**data.get(key, {}), **value}
+                for name in value:
+                    alias((key, name), opath + (name,))
+            else:  # queries
+                queries = dict(data.get("queries") or {})
+                for name, fields in value.items():
+                    qpath = opath + (name,)
+                    if name not in queries:
+                        issues.append(SpecIssue(document.where(qpath, key=True), format_path(qpath), f"unknown query {name!r}", "override a query the spec defines"))
+                    elif not isinstance(fields, dict):
+                        issues.append(SpecIssue(document.where(qpath), format_path(qpath), "expected a mapping of the query's keys", f"overrides may change {ALLOWED_OVERRIDES}"))
+                    else:
+                        for field, item in fields.items():
+                            if field not in QUERY_OVERRIDES:
+                                where = document.where(qpath + (field,), key=True)
+                                issues.append(SpecIssue(where, format_path(qpath + (field,)), f"{field!r} of a query cannot differ between environments", f"overrides may change {ALLOWED_OVERRIDES}"))
+                            elif isinstance(queries[name], dict):
+                                queries[name] = {**queries[name], field: item}
+                                alias(("queries", name, field), qpath + (field,))
+                new["queries"] = queries
+        if issues:
+            raise SpecError(issues)
+    return replace(document, data=new, positions=positions)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,6 +326,13 @@ def _issue(document: Document, err: dict[str, Any]) -> SpecIssue:
     path = format_path(loc)
     if kind == "extra_forbidden" and SECRET_LIKE.search(str(loc[-1])):
         return SpecIssue(document.where(loc, key=True), path, NO_SECRETS, NO_SECRETS_HINT)
+    if kind == "extra_forbidden" and str(loc[-1]) == "dynamodb_table" and loc[:1] in (("backend",), ("environments",)):
+        return SpecIssue(
+            document.where(loc, key=True),
+            path,
+            "DynamoDB state locking is deprecated by Terraform's S3 backend; rsqgen always locks with an S3 lock file (use_lockfile, Terraform >= 1.10)",
+            "remove dynamodb_table (after the first init with the lock file, the table can be deleted)",
+        )
     if kind == "extra_forbidden" and loc[:-1] == ("role",) and str(loc[-1]) in ("arn", "name", "existing", "role_arn"):
         return SpecIssue(
             document.where(loc, key=True),

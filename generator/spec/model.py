@@ -302,6 +302,50 @@ KmsKeyChoice = Annotated[
 ]
 
 
+S3Bucket = _matching(
+    r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "S3 bucket name", "3-63 characters: lowercase letters, digits, '.' and '-'"
+)
+StateKey = _matching(
+    r"[A-Za-z0-9!_.*'()/-]{1,1000}\.tfstate", "state key", "a path in the bucket ending in .tfstate, e.g. rsqgen/analytics.tfstate (no leading /)"
+)
+EnvName = _matching(r"[a-z][a-z0-9-]{0,15}", "environment name", "1-16 characters: a lowercase letter, then lowercase letters, digits or '-'")
+
+
+class S3Backend(_Model):
+    """Remote state in S3, locked with an S3 lock file (use_lockfile, Terraform >= 1.10), encrypted."""
+
+    bucket: S3Bucket
+    key: StateKey = Field(description="The state's key; with environments, each gets <key without .tfstate>/<env>.tfstate.")
+    region: Region
+    kms_key_id: KmsKeyArn | None = Field(None, description="Encrypt the state with this KMS key (SSE-KMS) instead of S3's own key.")
+
+
+class Backend(_Model):
+    s3: S3Backend
+
+
+class S3BackendOverride(_Model):
+    bucket: S3Bucket | None = None
+    key: StateKey | None = None
+    region: Region | None = None
+    kms_key_id: KmsKeyArn | None = None
+
+
+class BackendOverride(_Model):
+    s3: S3BackendOverride
+
+
+class Environment(_Model):
+    account_id: AccountId = Field(description="The environment's account: its provider refuses any other (allowed_account_ids).")
+    region: Region | None = Field(None, description="Default: the spec's region.")
+    backend: BackendOverride | None = Field(None, description="What differs from the spec's backend, e.g. the account's own state bucket.")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What differs in this environment: queries.<key>.{schedule, enabled, notify, timezone, "
+        "flexible_window_minutes, description}, notifications, operators, tags.",
+    )
+
+
 class Quotas(_Model):
     """Account quotas that differ from AWS's defaults (after an increase)."""
 
@@ -346,6 +390,10 @@ class Spec(_Model):
     quotas: Quotas = Field(default_factory=Quotas, description="Only after AWS raised a quota for the account.")
     defaults: Defaults = Field(default_factory=Defaults, description="Values every query starts from; a query's own keys win.")
     role: RoleSettings = Field(default_factory=RoleSettings, description="Where the schedule role is made.")
+    backend: Backend | None = Field(None, description="Remote state (backend.tf); locking with an S3 lock file, always.")
+    environments: dict[EnvName, Environment] = Field(
+        default_factory=dict, description="One spec, several deployments: `rsqgen render SPEC --env NAME` (or --env all)."
+    )
     kms_key: KmsKeyChoice = Field(
         "per-resource",
         description="The customer managed key of the topics and schedule group this spec creates: per-resource (one each, "

@@ -98,6 +98,7 @@ def check_semantics(
     _check_operators(spec, issues)
     _check_notifications(spec, issues)
     _check_role_and_key(spec, issues)
+    _check_environments(spec, issues)
     resolved: dict[str, ResolvedQuery] = {}
     base_dir = spec_path.parent if spec_path else Path.cwd()
     for key, query in spec.queries.items():
@@ -201,6 +202,19 @@ def _check_notifications(spec: Spec, issues: _Issues) -> None:
         for i, e in enumerate(lowered):
             if e in lowered[:i]:
                 issues.at(("notifications", key, "emails", i), f"{topic.emails[i]!r} is listed twice", "list each address once")
+
+
+def _check_environments(spec: Spec, issues: _Issues) -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for name, e in spec.environments.items():
+        place = (e.account_id, e.region or spec.region)
+        if place in seen:
+            issues.key(
+                ("environments", name),
+                f"{seen[place]} and {name} deploy to the same account ({place[0]}) and region ({place[1]}): their rules and roles would collide",
+                "give each environment its own account or region, or make them two specs with different names",
+            )
+        seen.setdefault(place, name)
 
 
 def _check_role_and_key(spec: Spec, issues: _Issues) -> None:

@@ -1,0 +1,147 @@
+"""Environments and remote state (issue 15): one spec, several deployments, each in its own account
+with its own state key, and overrides limited to what may differ between environments. The deploy
+suite applies both environments of examples/environments into two emulator accounts."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import EXAMPLES_DIR
+from rsqgen import core
+from rsqgen.cli import app
+from rsqgen.errors import SpecError
+from rsqgen.spec import load_spec_text
+from typer.testing import CliRunner
+
+EXAMPLE = EXAMPLES_DIR / "environments" / "analytics.yaml"
+BASE = """\
+version: 1
+name: demo
+region: eu-west-1
+backend:
+  s3: {bucket: acme-tfstate, key: rsqgen/demo.tfstate, region: eu-west-1}
+environments:
+  dev: {account_id: "111122223333"}
+  prod:
+    account_id: "444455556666"
+    overrides:
+      queries:
+        nightly: {schedule: daily at 03:00}
+warehouses:
+  dwh: {}
+operators:
+  - user: alice
+queries:
+  nightly:
+    warehouse: dwh
+    database: sales
+    auth: {db_user: etl}
+    sql: SELECT 1;
+    schedule: daily at 02:00
+"""
+
+
+def _errors(text: str, env: str | None) -> list[str]:
+    with pytest.raises(SpecError) as exc:
+        load_spec_text(text, "spec.yaml", env=env)
+    return [str(i) for i in exc.value.issues]
+
+
+def _line(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+@pytest.fixture(scope="module")
+def trees():
+    return {env: core.render_spec(EXAMPLE, "examples/environments/analytics.yaml", env=env) for env in ("dev", "prod")}
+
+
+def test_each_environment_is_its_own_account_state_and_tags(trees):
+    for env, account, bucket in (("dev", "111122223333", "acme-dev-tfstate"), ("prod", "444455556666", "acme-prod-tfstate")):
+        d, files = trees[env].deployment, trees[env].files
+        assert (d.environment, d.account_id) == (env, account)
+        assert d.role.arn == f"arn:aws:iam::{account}:role/analytics-redshift-scheduler"
+        assert f'allowed_account_ids = ["{account}"]' in files["providers.tf"].decode()
+        assert d.tags["RsqgenEnvironment"] == env
+        backend = files["backend.tf"].decode()
+        assert f'bucket       = "{bucket}"' in backend and f'key          = "rsqgen/analytics/{env}.tfstate"' in backend
+        assert "use_lockfile = true" in backend and "encrypt      = true" in backend and "dynamodb" not in backend
+        assert 'required_version = ">= 1.10"' in files["versions.tf"].decode()
+
+
+def test_overrides_change_what_they_name_and_nothing_else(trees):
+    dev, prod = trees["dev"].deployment, trees["prod"].deployment
+    q = {d.environment: {x.key: x for x in d.queries} for d in (dev, prod)}
+    assert q["dev"]["hourly-sessions"].schedule_expression == "rate(1 hour)"
+    assert q["prod"]["hourly-sessions"].schedule_expression == "rate(15 minutes)"
+    assert (q["dev"]["weekly-cleanup"].enabled, q["prod"]["weekly-cleanup"].enabled) == (False, True)
+    assert [t.emails for t in dev.topics] == [("data-dev@example.com",)] and [t.emails for t in prod.topics] == [("data-oncall@example.com",)]
+    assert (dev.tags["cost-center"], prod.tags["cost-center"]) == ("data-dev", "data-prod")
+    assert dev.role.operator_arns == ("arn:aws:iam::111122223333:user/dev-analyst",)
+    assert prod.role.operator_arns == ("arn:aws:iam::444455556666:role/DataOnCall",)
+    for key in q["dev"]:  # the same SQL, warehouse and connection everywhere
+        a, b = q["dev"][key], q["prod"][key]
+        assert (a.sql, a.database, a.db_user, a.rule_name) == (b.sql, b.database, b.db_user, b.rule_name)
+
+
+def test_the_same_spec_renders_the_same_bytes():
+    again = core.render_spec(EXAMPLE, "examples/environments/analytics.yaml", env="prod")
+    assert again.files == core.render_spec(EXAMPLE, "examples/environments/analytics.yaml", env="prod").files
+
+
+@pytest.mark.parametrize(
+    "change, env, needle, message",
+    [
+        (("", ""), None, "environments:", "this spec has environments (dev, prod): say which to render"),
+        (("", ""), "stage", "environments:", "--env stage: no such environment; one of: dev, prod, or all"),
+        (("nightly: {schedule: daily at 03:00}", "nightly: {sql: SELECT 2;}"), "prod", "sql: SELECT 2", "'sql' of a query cannot differ between environments"),
+        (("queries:\n        nightly", "warehouses: {dwh: {type: serverless}}\n      queries:\n        nightly"), "prod", "warehouses: {dwh", "'warehouses' cannot differ between environments"),
+        (("nightly: {schedule: daily at 03:00}", "nightlly: {schedule: daily at 03:00}"), "prod", "nightlly", "unknown query 'nightlly'"),
+        (("daily at 03:00", "daily at 25:00"), "prod", "daily at 25:00", "25:00"),
+        (('prod:\n    account_id: "444455556666"', 'prod:\n    account_id: "111122223333"'), "dev", "  prod:", "dev and prod deploy to the same account (111122223333) and region (eu-west-1)"),
+        (("region: eu-west-1}", "region: eu-west-1, dynamodb_table: locks}"), "dev", "dynamodb_table", "DynamoDB state locking is deprecated"),
+        (("key: rsqgen/demo.tfstate", "key: /rsqgen/demo"), "dev", "/rsqgen/demo", "is not a valid state key"),
+    ],
+)
+def test_every_misuse_is_located(change, env, needle, message):
+    text = BASE.replace(*change) if change[0] else BASE
+    errors = _errors(text, env)
+    matching = [e for e in errors if message in e]
+    assert matching, errors
+    assert any(e.startswith(f"spec.yaml:{_line(text, needle)}:") for e in matching), (matching, _line(text, needle))
+
+
+def test_env_on_a_spec_without_environments_is_an_error():
+    text = BASE.split("environments:")[0] + "warehouses:" + BASE.split("warehouses:")[1]
+    (message,) = _errors(text, "prod")
+    assert "--env prod: this spec has no environments" in message
+
+
+def test_render_all_writes_each_environment_or_none(tmp_path):
+    runner = CliRunner()
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(BASE)
+    result = runner.invoke(app, ["render", str(spec_path), "--env", "all", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["dev", "prod"]
+    assert '"cron(0 3 * * ? *)"' in (tmp_path / "out" / "prod" / "main.tf").read_text()
+    check = runner.invoke(app, ["render", str(spec_path), "--env", "all", "-o", str(tmp_path / "out"), "--check"])
+    assert check.exit_code == 0 and "dev is current" in check.output and "prod is current" in check.output
+    # One bad environment: nothing is written for any.
+    spec_path.write_text(BASE.replace("daily at 03:00", "daily at 25:00"))
+    result = runner.invoke(app, ["render", str(spec_path), "--env", "all", "-o", str(tmp_path / "again")])
+    assert result.exit_code == 2 and not (tmp_path / "again").exists()
+
+
+def test_without_a_backend_there_is_no_backend_file(tmp_path):
+    text = BASE.replace("backend:\n  s3: {bucket: acme-tfstate, key: rsqgen/demo.tfstate, region: eu-west-1}\n", "")
+    (tmp_path / "spec.yaml").write_text(text)
+    files = core.render_spec(tmp_path / "spec.yaml", env="dev").files
+    assert "backend.tf" not in files and 'required_version = ">= 1.5"' in files["versions.tf"].decode()
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_each_environment_passes_terraform_and_checkov(terraform, checkov_bin, monkeypatch, env):
+    monkeypatch.setenv("RSQGEN_CHECKOV", checkov_bin)
+    report = core.validate(EXAMPLE, env=env)
+    failed = [(r.name, r.status, r.detail) for r in report.results if r.status not in ("PASSED",)]
+    assert failed == [], failed
