@@ -70,21 +70,19 @@ def render(
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 with a diff when the output folder is not what SPEC renders to."),
     strict_sql: bool = typer.Option(False, "--strict-sql", help="Treat SQL warnings (statements the SQL parser rejects) as errors."),
     env: Optional[str] = typer.Option(None, "--env", help="The environment to render (environments.<NAME>), or all: each into OUT/<NAME>."),
+    split: Optional[str] = typer.Option(None, "--split", help="warehouse: a base stack into OUT/base and each existing warehouse's queries into OUT/<warehouse>, each with its own state."),
 ) -> None:
     """Render SPEC into a Terraform root module (plus the modules it calls)."""
     core = _core()
     with _errors_to_exit():
-        renders = core.render_envs(spec, display_name=str(spec), strict_sql=strict_sql, env=env)
-        all_envs = env == core.ALL_ENVIRONMENTS
-        targets = {
-            name: (out / name if out is not None else core.default_out(r)) if all_envs else (out if out is not None else core.default_out(r))
-            for name, r in renders.items()
-        }
+        renders = core.render_trees(spec, display_name=str(spec), strict_sql=strict_sql, env=env, split=split)
+        # -o OUT: OUT/<folder>; else terraform/<name>[/<env>][/<stack>]
+        targets = {folder: (out / folder if folder else out) if out is not None else core.default_out(r) for folder, r in renders.items()}
         if check:
             checked = {name: core.check_current(r, targets[name]) for name, r in renders.items()}
         else:
             results = {name: core.write(r, targets[name], force=force) for name, r in renders.items()}
-    again = f"rsqgen render {spec}" + (f" --env {env}" if env else "") + (f" -o {out}" if out is not None else "")
+    again = f"rsqgen render {spec}" + (f" --env {env}" if env else "") + (f" --split {split}" if split else "") + (f" -o {out}" if out is not None else "")
     if check:
         stale = False
         for name, target in targets.items():

@@ -94,20 +94,34 @@ def render_spec(spec_path: str | Path, display_name: str | None = None, *, stric
 ALL_ENVIRONMENTS = "all"
 
 
-def render_envs(spec_path: str | Path, display_name: str | None = None, *, strict_sql: bool = False, env: str | None = None) -> dict[str | None, Rendered]:
-    """`env` rendered ({env: Rendered}), or with env "all" every environment of the spec, all of
-    them before anything is written (one bad environment writes none). {None: ...} without env."""
-    if env != ALL_ENVIRONMENTS:
-        return {env: render_spec(spec_path, display_name, strict_sql=strict_sql, env=env)}
-    names = spec.environment_names(spec_path, display_name)
-    if not names:  # let the loader say so, at the file's first line
-        render_spec(spec_path, display_name, strict_sql=strict_sql, env=ALL_ENVIRONMENTS)
-    return {name: render_spec(spec_path, display_name, strict_sql=strict_sql, env=name) for name in names}
+def render_trees(
+    spec_path: str | Path, display_name: str | None = None, *, strict_sql: bool = False, env: str | None = None, split: str | None = None
+) -> dict[str, Rendered]:
+    """Every tree a render writes, by its folder under the output ("" for a single tree): with env
+    "all", each environment into <env>; with `split`, the base stack into base and each
+    warehouse's queries into <warehouse> (under <env>/ with both). All are rendered before anything
+    is written: one bad environment writes none."""
+    if env == ALL_ENVIRONMENTS:
+        names = spec.environment_names(spec_path, display_name)
+        if not names:  # let the loader say so, at the file's first line
+            render_spec(spec_path, display_name, strict_sql=strict_sql, env=ALL_ENVIRONMENTS)
+        envs: list[tuple[str, str | None]] = [(name, name) for name in names]
+    else:
+        envs = [("", env)]
+    trees: dict[str, Rendered] = {}
+    with _gc_paused():
+        for folder, name in envs:
+            loaded = load(spec_path, display_name, strict_sql=strict_sql, env=name)
+            stacks = deploy.split(loaded.deployment, split) if split else {"": loaded.deployment}
+            for stack, d in stacks.items():
+                trees["/".join(p for p in (folder, stack) if p)] = Rendered(d, render.render(d), loaded.spec)
+    return trees
 
 
 def default_out(rendered: Rendered) -> Path:
+    """terraform/<name>, then /<env> for an environment and /<stack> for a stack of a split."""
     d = rendered.deployment
-    return Path("terraform") / d.name / d.environment if d.environment else Path("terraform") / d.name
+    return Path("terraform", d.name, *(p for p in (d.environment, d.stack) if p))
 
 
 def write(rendered: Rendered, out_dir: str | Path, *, force: bool = False) -> writer.WriteResult:

@@ -12,6 +12,7 @@ from .parts import (
     Topic,
     Warehouse,
 )
+from .split import BASE, DLQ_READ, SPLITS, StackError, split
 
 __all__ = [
     "DeadLetterQueue",
@@ -22,6 +23,11 @@ __all__ = [
     "StatusRule",
     "Topic",
     "Warehouse",
+    "BASE",
+    "DLQ_READ",
+    "SPLITS",
+    "StackError",
     "decide",
     "fit_name",
+    "split",
 ]

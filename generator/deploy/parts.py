@@ -214,6 +214,12 @@ class Deployment:
     kms_key: str = "per-resource"  # per-resource, shared (one key, module kms_key) or an existing key's ARN
     environment: str | None = None  # environments.<name> this tree is for; its provider allows only its account
     backend: dict[str, str] | None = None  # the S3 backend's settings (backend.tf), the state key per environment
+    stack: str | None = None  # split: "base", or the existing warehouse whose queries this stack holds
+
+    @property
+    def query_stack(self) -> bool:
+        """A stack of queries only: role, topics, queue, key and group are the base stack's, read by name."""
+        return self.stack not in (None, "base")
 
     @property
     def created_topics(self) -> tuple[Topic, ...]:
@@ -251,6 +257,10 @@ class Deployment:
     @property
     def modules(self) -> tuple[str, ...]:
         """The hand-written modules the root module calls (copied into the output), sorted."""
+        if self.query_stack:
+            kinds = {q.backend for q in self.queries}
+            used = (["scheduled-query"] if "rule" in kinds else []) + (["scheduler-query"] if "scheduler" in kinds else [])
+            return tuple(sorted(used + (["query-status"] if self.statuses else [])))
         used = ["operators", "schedule-role"]
         if any(w.created and w.type == "cluster" for w in self.warehouses):
             used.append("redshift-cluster")
@@ -263,7 +273,9 @@ class Deployment:
         if any(q.backend == "rule" for q in self.queries):
             used.append("scheduled-query")
         if any(q.backend == "scheduler" for q in self.queries):
-            used += ["scheduler-query", "schedule-group"]
+            used.append("scheduler-query")
+        if self.schedule_group:
+            used.append("schedule-group")
         if self.statuses:
             used.append("query-status")
         if self.dead_letter_queue:

@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 
 from .. import __version__, aws
-from ..deploy import Deployment
+from ..deploy import DLQ_READ, Deployment
 from ..text import md_text
 from . import diagram, hcl
 from .markdown import FILTERS as MARKDOWN_FILTERS
@@ -83,8 +83,24 @@ def _environment(kind: str) -> jinja2.Environment:
     return env
 
 
+def _refs(d: Deployment) -> dict[str, Any]:
+    """How the query templates name the role, schedule group and its key: the modules of the same
+    root module, or, in a query stack, what the base stack made, read by name."""
+    if not d.query_stack:
+        return {"role_arn": Escaped("module.schedule_role.arn"), "group_name": Escaped("module.schedule_group.name"), "group_key": Escaped("module.schedule_group.kms_key_arn")}
+    used = {t for q in d.queries for t in q.trigger_topics} | {s.topic for s in d.statuses}
+    return {
+        "role_arn": Escaped("data.aws_iam_role.schedule.arn"),
+        "group_name": Escaped(hcl.value(d.schedule_group)) if d.schedule_group else None,
+        "group_key": Escaped(hcl.value(d.existing_key_arn) if d.existing_key_arn else "data.aws_kms_alias.schedules.target_key_arn"),
+        "topics": [t for t in d.topics if t.key in used],
+        "reads_dead_letter_queue": any(q.dead_letter_arn == DLQ_READ for q in d.queries),
+    }
+
+
 def render(d: Deployment) -> dict[str, bytes]:
     context: dict[str, Any] = {
+        "refs": _refs(d),
         "d": d,
         "version": __version__,
         "provider_constraint": aws.PROVIDER_CONSTRAINT,

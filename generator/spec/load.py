@@ -18,7 +18,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Location, SpecError, SpecIssue
-from .model import DEFAULTABLE, NOTIFY_FORMS, NO_SECRETS, NO_SECRETS_HINT, SECRET_LIKE, Spec
+from .model import (
+    DEFAULTABLE,
+    NO_SECRETS,
+    NO_SECRETS_HINT,
+    NOTIFY_FORMS,
+    SECRET_LIKE,
+    Spec,
+)
 from .semantics import ResolvedQuery, check_semantics
 from .yamlsrc import Document, format_path, load_yaml_file, load_yaml_text
 

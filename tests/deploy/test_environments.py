@@ -73,7 +73,7 @@ def _tree(tmp_path: Path, terraform, env: str, out: Path, provider_server: MotoS
 
 def test_dev_and_prod_in_their_own_accounts_with_locked_remote_state(tmp_path, terraform, accounts):
     out = tmp_path / "terraform"
-    renders = core.render_envs(SPEC, env=core.ALL_ENVIRONMENTS)
+    renders = core.render_trees(SPEC, env=core.ALL_ENVIRONMENTS)
     assert sorted(renders) == ["dev", "prod"]
     for env, r in renders.items():
         core.write(r, out / env)
