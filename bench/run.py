@@ -29,7 +29,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import specgen  # noqa: E402
-
 from rsqgen import deploy, spec  # noqa: E402
 from rsqgen.tools.external import find_terraform  # noqa: E402
 from rsqgen.values import Ref, policy_document, resolve  # noqa: E402

@@ -25,8 +25,13 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import specgen  # noqa: E402
-from helpers.motoserver import OVERRIDE_FILE, MotoServer, fake_aws_env, find_moto_server, provider_override  # noqa: E402
-
+from helpers.motoserver import (  # noqa: E402
+    OVERRIDE_FILE,
+    MotoServer,
+    fake_aws_env,
+    find_moto_server,
+    provider_override,
+)
 from rsqgen import core  # noqa: E402
 from rsqgen.tools.external import find_terraform  # noqa: E402
 

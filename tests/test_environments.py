@@ -76,9 +76,14 @@ def test_overrides_change_what_they_name_and_nothing_else(trees):
     assert (q["dev"]["weekly-cleanup"].enabled, q["prod"]["weekly-cleanup"].enabled) == (False, True)
     assert [t.emails for t in dev.topics] == [("data-dev@example.com",)] and [t.emails for t in prod.topics] == [("data-oncall@example.com",)]
     assert (dev.tags["cost-center"], prod.tags["cost-center"]) == ("data-dev", "data-prod")
+    # prod's cluster has its own identifier: the target, the credentials' ARNs and the key stay apart
+    assert [(w.key, w.identifier) for w in prod.warehouses] == [("analytics-dwh", "analytics-prod")]
+    assert q["prod"]["hourly-sessions"].target_arn == "arn:aws:redshift:eu-west-1:444455556666:cluster:analytics-prod"
+    creds = next(s for s in prod.role.statements if s.sid == "DatabaseUserCredentials")
+    assert creds.resources == ("arn:aws:redshift:eu-west-1:444455556666:dbname:analytics-prod/analytics", "arn:aws:redshift:eu-west-1:444455556666:dbuser:analytics-prod/etl")
     assert dev.role.operator_arns == ("arn:aws:iam::111122223333:user/dev-analyst",)
     assert prod.role.operator_arns == ("arn:aws:iam::444455556666:role/DataOnCall",)
-    for key in q["dev"]:  # the same SQL, warehouse and connection everywhere
+    for key in q["dev"]:  # the same SQL, database and connection everywhere
         a, b = q["dev"][key], q["prod"][key]
         assert (a.sql, a.database, a.db_user, a.rule_name) == (b.sql, b.database, b.db_user, b.rule_name)
 
@@ -94,7 +99,9 @@ def test_the_same_spec_renders_the_same_bytes():
         (("", ""), None, "environments:", "this spec has environments (dev, prod): say which to render"),
         (("", ""), "stage", "environments:", "--env stage: no such environment; one of: dev, prod, or all"),
         (("nightly: {schedule: daily at 03:00}", "nightly: {sql: SELECT 2;}"), "prod", "sql: SELECT 2", "'sql' of a query cannot differ between environments"),
-        (("queries:\n        nightly", "warehouses: {dwh: {type: serverless}}\n      queries:\n        nightly"), "prod", "warehouses: {dwh", "'warehouses' cannot differ between environments"),
+        (("queries:\n        nightly", "warehouses: {dwh: {type: serverless}}\n      queries:\n        nightly"), "prod", "warehouses: {dwh", "'type' of a warehouse cannot differ between environments"),
+        (("queries:\n        nightly", "defaults: {queries: {database: crm}}\n      queries:\n        nightly"), "prod", "defaults: {queries", "'defaults' cannot differ between environments"),
+        (("queries:\n        nightly", "warehouses: {dwh: {identifier: Bad_Name}}\n      queries:\n        nightly"), "prod", "Bad_Name", "'Bad_Name' is not a valid cluster identifier"),
         (("nightly: {schedule: daily at 03:00}", "nightlly: {schedule: daily at 03:00}"), "prod", "nightlly", "unknown query 'nightlly'"),
         (("daily at 03:00", "daily at 25:00"), "prod", "daily at 25:00", "25:00"),
         (('prod:\n    account_id: "444455556666"', 'prod:\n    account_id: "111122223333"'), "dev", "  prod:", "dev and prod deploy to the same account (111122223333) and region (eu-west-1)"),

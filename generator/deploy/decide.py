@@ -101,8 +101,8 @@ def _decide(loaded: LoadedSpec) -> Deployment:
                 with_event=bool(statuses),
                 triggers=triggers,
                 statuses=statuses,
-                cluster_identifier=q.warehouse if wh.type == "cluster" else None,
-                workgroup_name=q.warehouse if wh.type == "serverless" else None,
+                cluster_identifier=wh.identifier if wh.type == "cluster" else None,
+                workgroup_name=wh.identifier if wh.type == "serverless" else None,
                 retry=(q.retry.max_event_age_seconds, q.retry.max_attempts) if q.retry else None,
                 dead_letter_arn=dead_letter,
                 flexible_window_minutes=q.flexible_window_minutes,
@@ -220,7 +220,8 @@ def _notifications(spec, key: str, q, rule_arn: str, arns: aws.Arns, publishers:
 def _warehouse(key: str, wh, arns: aws.Arns) -> Warehouse:
     c = wh.create
     if wh.type == "cluster":
-        common: dict[str, Any] = dict(key=key, type="cluster", arn=arns.cluster(key), namespace=None)
+        name = wh.identifier or key
+        common: dict[str, Any] = dict(key=key, identifier=name, type="cluster", arn=arns.cluster(name), namespace=None)
         if c is None:
             return Warehouse(created=False, **common)
         return Warehouse(
@@ -239,6 +240,7 @@ def _warehouse(key: str, wh, arns: aws.Arns) -> Warehouse:
     if c is None:
         return Warehouse(
             key=key,
+            identifier=wh.identifier or key,
             type="serverless",
             arn=Ref(f'data.aws_redshiftserverless_workgroup.this["{key}"].arn'),
             created=False,
@@ -246,6 +248,7 @@ def _warehouse(key: str, wh, arns: aws.Arns) -> Warehouse:
         )
     return Warehouse(
         key=key,
+        identifier=wh.identifier or key,
         type="serverless",
         arn=Ref(f'module.redshift_serverless["{key}"].workgroup_arn'),
         created=True,

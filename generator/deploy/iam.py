@@ -85,7 +85,8 @@ def role_statements(queries: list[ScheduledQuery], warehouses: dict[str, Warehou
     )
     db_user = [q for q in queries if q.auth == "db_user"]
     if db_user:
-        resources = [arns.dbuser(q.warehouse, q.db_user) for q in db_user] + [arns.dbname(q.warehouse, q.database) for q in db_user]
+        resources = [arns.dbuser(warehouses[q.warehouse].identifier, q.db_user) for q in db_user]
+        resources += [arns.dbname(warehouses[q.warehouse].identifier, q.database) for q in db_user]
         statements.append(Statement("DatabaseUserCredentials", ("redshift:GetClusterCredentials",), sorted_unique(resources)))
     iam_cluster = [q for q in queries if q.auth == "iam" and warehouses[q.warehouse].type == "cluster"]
     if iam_cluster:
@@ -93,7 +94,7 @@ def role_statements(queries: list[ScheduledQuery], warehouses: dict[str, Warehou
             Statement(
                 "IamIdentityCredentials",
                 ("redshift:GetClusterCredentialsWithIAM",),
-                sorted_unique(arns.dbname(q.warehouse, q.database) for q in iam_cluster),
+                sorted_unique(arns.dbname(warehouses[q.warehouse].identifier, q.database) for q in iam_cluster),
             )
         )
     iam_serverless = [q for q in queries if q.auth == "iam" and warehouses[q.warehouse].type == "serverless"]

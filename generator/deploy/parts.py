@@ -103,7 +103,7 @@ class OperatorsGroup:
 
 @dataclass(frozen=True)
 class Warehouse:
-    key: str
+    key: str  # the spec's name for it (for_each keys, stacks)
     type: Literal["cluster", "serverless"]
     arn: Value  # the EventBridge target
     created: bool
@@ -118,6 +118,16 @@ class Warehouse:
     security_group_ids: tuple[str, ...] = ()
     kms_key_arn: str | None = None
     admin_secret_arn: Ref | None = None
+    identifier: str = ""  # the cluster identifier or workgroup name AWS knows (the key unless the spec says)
+
+    def __post_init__(self) -> None:
+        if not self.identifier:
+            object.__setattr__(self, "identifier", self.key)
+
+    @property
+    def renamed(self) -> bool:
+        """AWS knows it by another name than the spec's key (`identifier`)."""
+        return self.identifier != self.key
 
 
 @dataclass(frozen=True)

@@ -112,9 +112,11 @@ def _validate(document: Document, path: Path | None, strict_sql: bool, env: str 
 
 # What may differ between environments; anything else is one spec's meaning and stays the same.
 QUERY_OVERRIDES = ("schedule", "enabled", "notify", "timezone", "flexible_window_minutes", "description")
-OVERRIDES = ("queries", "notifications", "operators", "tags")
+WAREHOUSE_OVERRIDES = ("identifier", "namespace")
+OVERRIDES = ("queries", "warehouses", "notifications", "operators", "tags")
 ALLOWED_OVERRIDES = (
-    f"queries.<key>.{{{', '.join(QUERY_OVERRIDES)}}}, notifications.<key> (a topic, replaced whole), operators (the list, replaced whole), tags.<key>"
+    f"queries.<key>.{{{', '.join(QUERY_OVERRIDES)}}}, warehouses.<key>.{{{', '.join(WAREHOUSE_OVERRIDES)}}}, "
+    "notifications.<key> (a topic, replaced whole), operators (the list, replaced whole), tags.<key>"
 )
 
 
@@ -177,23 +179,24 @@ def _for_environment(document: Document, env: str | None) -> Document:
                 new[key] = {**data.get(key, {}), **value}
                 for name in value:
                     alias((key, name), opath + (name,))
-            else:  # queries
-                queries = dict(data.get("queries") or {})
+            else:  # queries, warehouses: some keys of each entry
+                kind, allowed = ("query", QUERY_OVERRIDES) if key == "queries" else ("warehouse", WAREHOUSE_OVERRIDES)
+                entries = dict(data.get(key) or {})
                 for name, fields in value.items():
                     qpath = opath + (name,)
-                    if name not in queries:
-                        issues.append(SpecIssue(document.where(qpath, key=True), format_path(qpath), f"unknown query {name!r}", "override a query the spec defines"))
+                    if name not in entries:
+                        issues.append(SpecIssue(document.where(qpath, key=True), format_path(qpath), f"unknown {kind} {name!r}", f"override a {kind} the spec defines"))
                     elif not isinstance(fields, dict):
-                        issues.append(SpecIssue(document.where(qpath), format_path(qpath), "expected a mapping of the query's keys", f"overrides may change {ALLOWED_OVERRIDES}"))
+                        issues.append(SpecIssue(document.where(qpath), format_path(qpath), f"expected a mapping of the {kind}'s keys", f"overrides may change {ALLOWED_OVERRIDES}"))
                     else:
                         for field, item in fields.items():
-                            if field not in QUERY_OVERRIDES:
+                            if field not in allowed:
                                 where = document.where(qpath + (field,), key=True)
-                                issues.append(SpecIssue(where, format_path(qpath + (field,)), f"{field!r} of a query cannot differ between environments", f"overrides may change {ALLOWED_OVERRIDES}"))
-                            elif isinstance(queries[name], dict):
-                                queries[name] = {**queries[name], field: item}
-                                alias(("queries", name, field), qpath + (field,))
-                new["queries"] = queries
+                                issues.append(SpecIssue(where, format_path(qpath + (field,)), f"{field!r} of a {kind} cannot differ between environments", f"overrides may change {ALLOWED_OVERRIDES}"))
+                            elif isinstance(entries[name], dict):
+                                entries[name] = {**entries[name], field: item}
+                                alias((key, name, field), qpath + (field,))
+                new[key] = entries
         if issues:
             raise SpecError(issues)
     return replace(document, data=new, positions=positions)

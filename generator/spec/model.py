@@ -157,6 +157,9 @@ class WarehouseCreate(_Model):
 
 class Warehouse(_Model):
     type: Literal["cluster", "serverless"] = "cluster"
+    identifier: str | None = Field(
+        None, description="The cluster identifier or workgroup name, when it is not the key (e.g. per environment); the key names it in the spec."
+    )
     namespace: str | None = Field(None, description="Serverless namespace; required with `create`.")
     create: WarehouseCreate | None = Field(
         None, description="Present: this spec creates the warehouse. Absent: an existing one is referenced."

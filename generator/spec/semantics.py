@@ -27,6 +27,7 @@ __all__ = ["QUERY_KEY", "TOPIC_KEY", "ResolvedQuery", "check_semantics", "consol
 
 CLUSTER_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 SERVERLESS_NAME = re.compile(r"[a-z0-9-]{3,64}")
+WAREHOUSE_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 QUERY_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,59}")
 TOPIC_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
@@ -113,18 +114,22 @@ def check_semantics(
 def _check_warehouses(spec: Spec, issues: _Issues) -> None:
     for key, wh in spec.warehouses.items():
         path = ("warehouses", key)
+        name = wh.identifier or key
+        # The name AWS knows: the identifier when given (reported there), else the key itself.
+        bad_name = functools.partial(issues.at, path + ("identifier",)) if wh.identifier else functools.partial(issues.key, path)
+        if wh.identifier and not WAREHOUSE_KEY.fullmatch(key):
+            issues.key(path, f"{key!r} is not a valid warehouse key", "1-64 characters: lowercase letters, digits and '-', starting with a letter or digit")
         if wh.type == "cluster":
-            if not (CLUSTER_ID.fullmatch(key) and len(key) <= 63):
-                issues.key(
-                    path,
-                    f"{key!r} is not a valid cluster identifier",
+            if not (CLUSTER_ID.fullmatch(name) and len(name) <= 63):
+                bad_name(
+                    f"{name!r} is not a valid cluster identifier",
                     "1-63 characters: a lowercase letter, then lowercase letters, digits and single hyphens, not ending with a hyphen",
                 )
             if wh.namespace is not None:
                 issues.at(path + ("namespace",), "a namespace applies only to serverless warehouses", "remove it, or set type: serverless")
         else:
-            if not SERVERLESS_NAME.fullmatch(key):
-                issues.key(path, f"{key!r} is not a valid workgroup name", "3-64 characters: lowercase letters, digits and hyphens")
+            if not SERVERLESS_NAME.fullmatch(name):
+                bad_name(f"{name!r} is not a valid workgroup name", "3-64 characters: lowercase letters, digits and hyphens")
             if wh.namespace is not None and not SERVERLESS_NAME.fullmatch(wh.namespace):
                 issues.at(path + ("namespace",), f"{wh.namespace!r} is not a valid namespace name", "3-64 characters: lowercase letters, digits and hyphens")
             if wh.create is not None and wh.namespace is None:

@@ -151,7 +151,7 @@ def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, 
         name = d.role.permissions_boundary.rsplit("/", 1)[1]
         assert aws.iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(boundary))["Policy"]["Arn"] == d.role.permissions_boundary
     refs = {
-        w.arn: workgroups.add(w.key, d.region, d.account_id or aws.account)
+        w.arn: workgroups.add(w.identifier, d.region, d.account_id or aws.account)
         for w in d.warehouses
         if w.type == "serverless" and not w.created
     }

@@ -93,6 +93,9 @@ def test_dev_and_prod_in_their_own_accounts_with_locked_remote_state(tmp_path, t
         rules = {r["Name"]: r for r in accounts[env].client("events", REGION).list_rules()["Rules"]}
         assert rules["QS2-hourly-sessions"]["ScheduleExpression"] == ("rate(1 hour)" if env == "dev" else "rate(15 minutes)")
         assert rules["QS2-weekly-cleanup"]["State"] == ("DISABLED" if env == "dev" else "ENABLED")
+        (target,) = [t for t in accounts[env].client("events", REGION).list_targets_by_rule(Rule="QS2-hourly-sessions")["Targets"] if t["Id"] == "redshift-data"]
+        cluster = "analytics-dwh" if env == "dev" else "analytics-prod"  # prod's identifier override
+        assert target["Arn"] == f"arn:aws:redshift:{REGION}:{ACCOUNTS[env]}:cluster:{cluster}"
         assert tf.plan_exit_code() == 0, tf.plan_changes_text()
 
     # 2. prod's tree with dev's credentials (dev's account): refused before any change.

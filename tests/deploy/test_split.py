@@ -34,7 +34,7 @@ def test_split_by_warehouse_applies_in_order_and_replans_empty(tmp_path, terrafo
     aws = Aws(moto, whole.region)
     account = whole.account_id or aws.account
     workgroups.account = account
-    refs = {w.arn: workgroups.add(w.key, whole.region, account) for w in whole.warehouses if w.type == "serverless" and not w.created}
+    refs = {w.arn: workgroups.add(w.identifier, whole.region, account) for w in whole.warehouses if w.type == "serverless" and not w.created}
     for user, created in whole.operators.users.items():
         if not created:
             aws.iam.create_user(UserName=user)

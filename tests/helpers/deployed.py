@@ -419,7 +419,7 @@ def serverless_refs(client, d: Deployment) -> dict[Ref, str]:
     refs: dict[Ref, str] = {}
     for w in d.warehouses:
         if w.created and w.type == "serverless":
-            refs[w.arn] = client.get_workgroup(workgroupName=w.key)["workgroup"]["workgroupArn"]
+            refs[w.arn] = client.get_workgroup(workgroupName=w.identifier)["workgroup"]["workgroupArn"]
             refs[w.admin_secret_arn] = client.get_namespace(namespaceName=w.namespace)["namespace"]["adminPasswordSecretArn"]
     return refs
 
@@ -434,7 +434,7 @@ def verify_serverless(client, d: Deployment, checks: Checks, all_parameters: int
         checks.equal(f"namespace {w.namespace}: database", ns["dbName"], w.database)
         checks.equal(f"namespace {w.namespace}: admin user", ns["adminUsername"], w.admin_user)
         checks.true(f"namespace {w.namespace}: Redshift keeps the admin password", "adminPasswordSecretArn" in ns, sorted(ns))
-        wg = client.get_workgroup(workgroupName=w.key)["workgroup"]
+        wg = client.get_workgroup(workgroupName=w.identifier)["workgroup"]
         checks.equal(f"workgroup {w.key}: namespace", wg["namespaceName"], w.namespace)
         checks.equal(f"workgroup {w.key}: base capacity", wg["baseCapacity"], w.base_capacity)
         checks.equal(f"workgroup {w.key}: publicly accessible", wg["publiclyAccessible"], False)
