@@ -1,5 +1,5 @@
 """`render --split warehouse`: what goes into which stack, and how a query stack reads the base
-stack's resources. tests/deploy/test_split.py applies the stacks in order against the emulator."""
+stack's resources. tests/deploy/test_split_stacks_deploy.py applies the stacks in order against the emulator."""
 
 from __future__ import annotations
 
