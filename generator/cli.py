@@ -238,6 +238,27 @@ def review(
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 
+@app.command()
+def doctor(
+    spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file (YAML).", show_default=False),
+    env: Optional[str] = typer.Option(None, "--env", help="The environment (environments.<NAME>) of a spec that has them."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+    region: Optional[str] = typer.Option(None, "--region", help="Must be the spec's region (the default)."),
+) -> None:
+    """Compare the live account with what SPEC means, and find the known pitfalls (read-only).
+
+    Credentials and endpoints: boto3's standard chain (AWS_PROFILE, AWS_ENDPOINT_URL, ...).
+    Exit 0: healthy. 1: findings. 2: bad input. 3: a check could not run.
+    """
+    core = _core()
+    with _errors_to_exit():
+        if fmt not in ("text", "json"):
+            raise core.InputError(f"--format {fmt!r} is not one of text, json")
+        report = core.doctor(spec, env=env, region=region)
+    say((report.to_json() if fmt == "json" else report.to_text()).rstrip("\n"))
+    raise typer.Exit(report.exit_code)
+
+
 def _print_version(value: bool) -> None:
     if value:
         say(__version__)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import deploy, render, spec, writer
+from . import deploy, live, render, spec, writer
 from .deploy import Deployment
 from .errors import InputError, OutputError
 from .render import diagram as diagrams
@@ -35,6 +35,7 @@ __all__ = [
     "check_current",
     "default_out",
     "diagram",
+    "doctor",
     "explain",
     "load",
     "names",
@@ -178,6 +179,17 @@ def validate(
     report.results.insert(0, checks.sql_result(loaded.spec))
     report.warnings = list(loaded.deployment.warnings)
     return report
+
+
+def doctor(spec_path: str | Path, env: str | None = None, region: str | None = None) -> live.Report:
+    """The live account (boto3's standard credentials and endpoint variables) against the spec."""
+    import boto3  # only the live-account commands need it (start-up time)
+
+    loaded = load(spec_path, display_name=str(spec_path), env=env)
+    d = loaded.deployment
+    if region is not None and region != d.region:
+        raise InputError(f"--region {region}: the spec (or environment) deploys to {d.region}; leave out --region or use {d.region}")
+    return live.doctor(d, boto3.session.Session())
 
 
 def explain(spec_path: str | Path, now: str | None = None, env: str | None = None) -> str:

@@ -33,6 +33,7 @@ RANKS = {
     "rsqgen.render": 4,
     "rsqgen.writer": 5,
     "rsqgen.tools": 6,
+    "rsqgen.live": 6,
     "rsqgen.core": 7,
     "rsqgen.cli": 8,
     "rsqgen.__main__": 9,
@@ -42,6 +43,8 @@ RANKS = {
 LAZY_ALLOWED = {
     ("rsqgen.cli", "rsqgen.core"),  # --help without pydantic and jinja2
     ("rsqgen.tools.checks", "hcl2"),  # python-hcl2 only for `validate`
+    ("rsqgen.core", "boto3"),  # boto3 only for the live-account commands
+    ("rsqgen.live.doctor", "botocore"),  # likewise
 }
 
 
