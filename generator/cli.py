@@ -155,12 +155,13 @@ def validate(
 @app.command()
 def names(
     specs: list[Path] = typer.Argument(..., metavar="SPEC...", help="Two or more spec files that may share an account."),
+    env: Optional[str] = typer.Option(None, "--env", help="The environment to compare, for specs that have environments."),
 ) -> None:
     """Find names that several specs would share in one account and region (apply would fail or
     overwrite), and operators whose rights reach another spec's rules. Exit 1 on a clash."""
     core = _core()
     with _errors_to_exit():
-        found = core.names(specs)
+        found = core.names(specs, env=env)
     for clash in found:
         say(f"{'clash  ' if clash.kind == 'name' else 'overlap'} {clash.message}")
     if any(c.kind == "name" for c in found):

@@ -234,14 +234,19 @@ def review_markdown(result: reviewing.Review) -> str:
     return reviewing.to_markdown(result)
 
 
-def names(spec_paths: list[str | Path]) -> list[naming.Clash]:
+def names(spec_paths: list[str | Path], env: str | None = None) -> list[naming.Clash]:
     """Names several specs would share in one account and region, and operators' rights that
     reach into another spec's rules."""
     if len(spec_paths) < 2:
         raise InputError("give at least two specs to compare")
     if len({Path(p).resolve() for p in spec_paths}) < len(spec_paths):
         raise InputError("a spec is given twice: every spec shares every name with itself")
-    return naming.clashes({str(p): load(p, display_name=str(p)).deployment for p in spec_paths})
+    # With --env, each spec that has environments is read for that one (the same account, usually).
+    loaded = {}
+    for p in spec_paths:
+        has_envs = bool(spec.environment_names(p, str(p)))
+        loaded[str(p)] = load(p, display_name=str(p), env=env if has_envs else None).deployment
+    return naming.clashes(loaded)
 
 
 def schema() -> str:

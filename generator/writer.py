@@ -128,7 +128,7 @@ def assess(out: Path, files: dict[str, bytes], *, force: bool) -> tuple[list[str
             raise OutputError(
                 f"{out} holds files rsqgen did not write ({listed}); render into an empty or new folder, or pass --force to write beside them"
             )
-        return [], keep + candidates
+        return [], keep + [f for f in candidates if f not in files]
     foreign = [f for f in candidates if f not in owned]
     if foreign and not force:
         listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
@@ -140,7 +140,9 @@ def assess(out: Path, files: dict[str, bytes], *, force: bool) -> tuple[list[str
             f"{listed} in {out} changed since rsqgen wrote {'it' if len(edited) == 1 else 'them'}; change the spec instead, or pass --force to overwrite"
         )
     removed = [f for f in candidates if f in owned and f not in files]
-    return removed, keep + foreign
+    # With force, a foreign file the render writes itself (your backend.tf, once the spec has a
+    # backend) is overwritten, not carried over the rendered one.
+    return removed, keep + [f for f in foreign if f not in files]
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

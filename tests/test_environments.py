@@ -96,7 +96,7 @@ def test_the_same_spec_renders_the_same_bytes():
 @pytest.mark.parametrize(
     "change, env, needle, message",
     [
-        (("", ""), None, "environments:", "this spec has environments (dev, prod): say which to render"),
+        (("", ""), None, "environments:", "this spec has environments (dev, prod): say which one"),
         (("", ""), "stage", "environments:", "--env stage: no such environment; one of: dev, prod, or all"),
         (("nightly: {schedule: daily at 03:00}", "nightly: {sql: SELECT 2;}"), "prod", "sql: SELECT 2", "'sql' of a query cannot differ between environments"),
         (("queries:\n        nightly", "warehouses: {dwh: {type: serverless}}\n      queries:\n        nightly"), "prod", "warehouses: {dwh", "'type' of a warehouse cannot differ between environments"),
@@ -152,3 +152,24 @@ def test_each_environment_passes_terraform_and_checkov(terraform, checkov_bin, m
     report = core.validate(EXAMPLE, env=env)
     failed = [(r.name, r.status, r.detail) for r in report.results if r.status not in ("PASSED",)]
     assert failed == [], failed
+
+
+def test_one_environment_commands_say_so_for_all(tmp_path):
+    (tmp_path / "spec.yaml").write_text(BASE)
+    runner = CliRunner()
+    for command in (["validate", "--no-terraform", "--no-checkov"], ["explain"]):
+        result = runner.invoke(app, [command[0], str(tmp_path / "spec.yaml"), *command[1:], "--env", "all"])
+        assert result.exit_code == 2 and "--env all: this command takes one environment; give --env with one of: dev, prod" in result.output
+
+
+def test_names_compares_one_environment_of_each_spec(tmp_path):
+    (tmp_path / "a.yaml").write_text(BASE)
+    (tmp_path / "b.yaml").write_text(BASE.replace("name: demo", "name: other"))
+    result = CliRunner().invoke(app, ["names", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "--env", "prod"])
+    assert result.exit_code in (0, 1) and "say which one" not in result.output, result.output
+
+
+def test_a_person_reads_the_environment_s_own_cluster_name(trees):
+    readme = trees["prod"].files["README.md"].decode()
+    assert "**Existing cluster** `analytics-prod`" in readme and "`analytics-dwh`" not in readme.split("## What")[1].split("## Apply")[0]
+    assert "| `analytics-prod` |" in readme

@@ -108,7 +108,7 @@ def test_an_error_of_the_query_itself_says_which_keys_came_from_the_defaults():
     text = DEFAULTS.replace("SELECT 1;\n    schedule: rate(5 minutes)", "SELECT 1;\n    schedule: rate(5 minutez)")
     (message,) = _errors(text)
     assert message.startswith(f"spec.yaml:{_line_of(text, '5 minutez')}:")
-    assert f"takes warehouse, database, auth, enabled from defaults.queries, at spec.yaml:{_line_of(text, 'warehouse: test-cluster')}:5" in message
+    assert f"takes warehouse from defaults.queries, at spec.yaml:{_line_of(text, 'warehouse: test-cluster')}:5" in message
 
 
 def test_defaults_cannot_set_what_belongs_to_one_query():
@@ -313,3 +313,14 @@ def test_review_flags_a_rule_that_publishes_to_a_topic_it_does_not_manage(terraf
     # the trigger target of daily-revenue and the status rules that tell chatops
     assert len(flagged) == 3 and all(external in s for s in flagged), flagged
     assert not [s for s in review(plan).security if "does not manage" in s and "oncall" in s]
+
+
+def test_a_broken_defaults_block_is_one_error_not_one_per_query():
+    text = DEFAULTS.replace("defaults:\n  queries:\n", "defaults:\n  querys:\n")
+    errors = _errors(text)
+    assert len(errors) == 1 and "defaults.querys: unknown key 'querys'" in errors[0], errors
+
+
+def test_a_created_topic_without_subscribers_is_a_warning(decided):
+    d = decided(_with_notify("{topic: oncall, on: [failed]}", MINIMAL + "notifications:\n  oncall: {}\n"))
+    assert any("has no email subscribers" in w for w in d.warnings)

@@ -86,3 +86,21 @@ def test_a_file_where_the_folder_should_be(tmp_path):
     (tmp_path / "out").write_text("x")
     with pytest.raises(OutputError, match="not a folder"):
         writer.write_tree(tmp_path / "out", files(main_tf="a"))
+
+
+def test_force_overwrites_your_own_file_at_a_path_the_render_now_writes(tmp_path):
+    """Your backend.tf is kept beside the output; once the spec has a backend, --force writes
+    rsqgen's over it (it was carried over the rendered one before)."""
+    from rsqgen import writer
+
+    out = tmp_path / "out"
+    writer.write_tree(out, {"main.tf": b"# main\n"})
+    (out / "backend.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+    writer.write_tree(out, {"main.tf": b"# main\n"})
+    assert "local" in (out / "backend.tf").read_text()  # kept while rsqgen does not write one
+    rendered = {"main.tf": b"# main\n", "backend.tf": b'terraform {\n  backend "s3" {}\n}\n'}
+    with pytest.raises(Exception, match="did not write"):
+        writer.write_tree(out, rendered)
+    writer.write_tree(out, rendered, force=True)
+    assert (out / "backend.tf").read_bytes() == rendered["backend.tf"]
+    writer.write_tree(out, rendered)  # and it is rsqgen's now: no refusal, no "changed since"

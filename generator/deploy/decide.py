@@ -122,6 +122,8 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         for key, t in sorted(spec.notifications.items())
     )
     for t in topics:
+        if t.created and not t.emails and t.publisher_rule_arns:
+            warnings.append(f"warning: notification topic {t.key!r} has no email subscribers: subscribe its readers (Chatbot, PagerDuty, ...) where you manage them, or give emails")
         if not t.publisher_rule_arns:
             made = "it is created, but" if t.created else "it exists, and"
             warnings.append(f"warning: notification topic {t.key!r} is used by no query: {made} nothing publishes to it")

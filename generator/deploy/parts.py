@@ -259,9 +259,9 @@ class Deployment:
         users = set()
         for q in self.queries:
             if q.auth == "db_user" and q.db_user:
-                users.add((q.warehouse, q.database, q.db_user))
+                users.add((q.cluster_identifier or q.workgroup_name or q.warehouse, q.database, q.db_user))
             elif q.auth == "iam":
-                users.add((q.warehouse, q.database, f"IAMR:{self.role.name}"))
+                users.add((q.cluster_identifier or q.workgroup_name or q.warehouse, q.database, f"IAMR:{self.role.name}"))
         return tuple(sorted(users))
 
     @property

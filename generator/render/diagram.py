@@ -64,7 +64,7 @@ def build(d: Deployment) -> Graph:
     api = g.node("dataapi", "Redshift Data API", "hexagon")
     g.edge(role, api, "calls as role")
     for w in d.warehouses:
-        label = f"{'cluster' if w.type == 'cluster' else 'serverless'} {w.key}" + ("" if w.created else " (existing)")
+        label = f"{'cluster' if w.type == 'cluster' else 'serverless'} {w.identifier}" + ("" if w.created else " (existing)")
         g.edge(api, g.node(g.id("wh", w.key), label, "cylinder", "Warehouses"), "")
     for t in d.topics:
         topic = g.node(g.id("topic", t.key), f"SNS {t.name}", "parallelogram", "Notifications")

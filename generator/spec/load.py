@@ -130,9 +130,15 @@ def _for_environment(document: Document, env: str | None) -> Document:
         if env is not None:
             raise SpecError([SpecIssue(document.where(()), "", f"--env {env}: this spec has no environments", "leave out --env, or add environments: {<name>: {account_id: ...}}")])
         return document
+    if "all" in names:
+        where = document.where(("environments", "all"), key=True)
+        raise SpecError([SpecIssue(where, "environments", "'all' is not a valid environment name", "any other name: not all (--env all means every one)")])
     if env is None:
         where = document.where(("environments",), key=True)
-        raise SpecError([SpecIssue(where, "environments", f"this spec has environments ({', '.join(names)}): say which to render", "give --env NAME, or --env all (each into OUT/<name>)")])
+        raise SpecError([SpecIssue(where, "environments", f"this spec has environments ({', '.join(names)}): say which one", "give --env NAME (render also takes --env all: each into OUT/<name>)")])
+    if env == "all":
+        where = document.where(("environments",), key=True)
+        raise SpecError([SpecIssue(where, "environments", "--env all: this command takes one environment", f"give --env with one of: {', '.join(names)}")])
     if env not in names:
         where = document.where(("environments",), key=True)
         raise SpecError([SpecIssue(where, "environments", f"--env {env}: no such environment", f"one of: {', '.join(names)}, or all")])
@@ -243,6 +249,9 @@ def _name_both_lines(issues: list[SpecIssue], inherited: dict[str, tuple[str, ..
     """An issue in a query that took values from `defaults.queries` says so, naming the query's
     line and the defaults' line. A shape error in an inherited value is reported once, where the
     defaults set it, not again for each query that took it."""
+    if any(i.path.startswith("defaults") for i in issues):
+        # A broken defaults.queries gave the queries nothing: their "missing" keys are its fault.
+        issues = [i for i in issues if not (i.path.startswith("queries.") and i.message.startswith("required key") and any(f"'{k}'" in i.message for k in DEFAULTABLE))]
     if not inherited:
         return list(issues)
     at_defaults = {(i.location, i.message) for i in issues if i.path.startswith("defaults.queries.")}
@@ -259,10 +268,13 @@ def _name_both_lines(issues: list[SpecIssue], inherited: dict[str, tuple[str, ..
                 continue
             group = shared.setdefault((issue.location, issue.message, key), (issue, []))
             group[1].append(name)
-        else:
-            there = document.where((*_DEFAULTS, taken[0]), key=True)
-            note = f" (query {name!r} takes {', '.join(taken)} from defaults.queries, at {there})"
+        elif shaping := [k for k in taken if k in ("warehouse", "scheduler")]:
+            # Only the keys that change what the query's own keys mean are worth naming here.
+            there = document.where((*_DEFAULTS, shaping[0]), key=True)
+            note = f" (query {name!r} takes {' and '.join(shaping)} from defaults.queries, at {there})"
             out.append(replace(issue, message=issue.message + note))
+        else:
+            out.append(issue)
     for (_, _, key), (issue, names) in shared.items():
         shown = ", ".join(f"{n!r} (at {document.where(('queries', n), key=True)})" for n in names[:3])
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
@@ -343,12 +355,19 @@ def _issue(document: Document, err: dict[str, Any]) -> SpecIssue:
             "DynamoDB state locking is deprecated by Terraform's S3 backend; rsqgen always locks with an S3 lock file (use_lockfile, Terraform >= 1.10)",
             "remove dynamodb_table (after the first init with the lock file, the table can be deleted)",
         )
-    if kind == "extra_forbidden" and loc[:-1] == ("role",) and str(loc[-1]) in ("arn", "name", "existing", "role_arn"):
+    if kind == "extra_forbidden" and loc[:-1] == ("role",) and str(loc[-1]) == "name":
+        return SpecIssue(
+            document.where(loc, key=True),
+            path,
+            "the schedule role is named <name>-redshift-scheduler, from the spec's name",
+            "remove it (change the spec's name to change the role's); role takes path and permissions_boundary",
+        )
+    if kind == "extra_forbidden" and loc[:-1] == ("role",) and str(loc[-1]) in ("arn", "existing", "role_arn"):
         return SpecIssue(
             document.where(loc, key=True),
             path,
             "an existing schedule role cannot be used: rsqgen makes its own least-privilege role and trusts it as the console needs",
-            "remove it; role takes path and permissions_boundary (to bring hand-made schedules and their role under rsqgen, see rsqgen adopt)",
+            "remove it; role takes path and permissions_boundary",
         )
     if kind == "extra_forbidden":
         key = str(loc[-1])

@@ -112,7 +112,7 @@ Email = _matching(
 NodeType = _matching(
     r"[a-z][a-z0-9]{0,15}\.[a-z0-9]{1,16}", "node type", "a Redshift node type such as ra3.large, ra3.xlplus or ra3.4xlarge"
 )
-IamPath = _matching(r"/([\w+=,.@-]+/){0,32}", "IAM path", "/ or /name/.../, e.g. /team/ (letters, digits and +=,.@_-)")
+IamPath = _matching(r"(?=.{1,512}$)/([\w+=,.@-]+/){0,32}", "IAM path", "/ or /name/.../, at most 512 characters, e.g. /team/ (letters, digits and +=,.@_-)")
 KmsKeyArn = _matching(
     r"arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,128}",
     "KMS key ARN",
@@ -319,7 +319,9 @@ S3Bucket = _matching(
 StateKey = _matching(
     r"[A-Za-z0-9!_.*'()/-]{1,1000}\.tfstate", "state key", "a path in the bucket ending in .tfstate, e.g. rsqgen/analytics.tfstate (no leading /)"
 )
-EnvName = _matching(r"[a-z][a-z0-9-]{0,15}", "environment name", "1-16 characters: a lowercase letter, then lowercase letters, digits or '-'")
+EnvName = _matching(
+    r"(?!all$)[a-z][a-z0-9-]{0,15}", "environment name", "1-16 characters: a lowercase letter, then lowercase letters, digits or '-'; not all (--env all means every one)"
+)
 
 
 class S3Backend(_Model):

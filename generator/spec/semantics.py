@@ -112,7 +112,13 @@ def check_semantics(
 
 
 def _check_warehouses(spec: Spec, issues: _Issues) -> None:
+    named: dict[tuple[str, str], str] = {}
     for key, wh in spec.warehouses.items():
+        aws_name = (wh.type, wh.identifier or key)
+        if aws_name in named:
+            where = ("warehouses", key, "identifier") if wh.identifier else ("warehouses", key)
+            issues.at(where, f"{key!r} names the same {wh.type} as {named[aws_name]!r}: {aws_name[1]}", "give each warehouse its own identifier, or use one key for it")
+        named.setdefault(aws_name, key)
         path = ("warehouses", key)
         name = wh.identifier or key
         # The name AWS knows: the identifier when given (reported there), else the key itself.

@@ -81,7 +81,7 @@ def explain(d: Deployment, resolved: dict[str, ResolvedQuery], now: datetime) ->
         lines += [f"            {r}" for r in runs[1:]]
         wh = next(w for w in d.warehouses if w.key == q.warehouse)
         kind = "cluster" if wh.type == "cluster" else "serverless workgroup"
-        lines.append(f"  on        {kind} {q.warehouse}, database {q.database}, {_connects(q, d, account)}")
+        lines.append(f"  on        {kind} {wh.identifier}, database {q.database}, {_connects(q, d, account)}")
         lines.append(f"  sql       {_sql_line(q, resolved[q.key])}")
         notes = []
         notes += [f"topic {topic} each time it fires" for topic in q.trigger_topics]
