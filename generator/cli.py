@@ -81,7 +81,8 @@ def render(
         if check:
             checked = {name: core.check_current(r, targets[name]) for name, r in renders.items()}
         else:
-            results = {name: core.write(r, targets[name], force=force) for name, r in renders.items()}
+            written = core.write_all({targets[name]: r for name, r in renders.items()}, force=force)
+            results = {name: written[targets[name]] for name in renders}
     again = f"rsqgen render {spec}" + (f" --env {env}" if env else "") + (f" --split {split}" if split else "") + (f" -o {out}" if out is not None else "")
     if check:
         stale = False

@@ -125,6 +125,14 @@ def default_out(rendered: Rendered) -> Path:
     return Path("terraform", d.name, *(p for p in (d.environment, d.stack) if p))
 
 
+def write_all(trees: dict[Path, Rendered], *, force: bool = False) -> dict[Path, writer.WriteResult]:
+    """Write several trees (environments, stacks): every folder is checked first, so a folder that
+    may not be written stops the render before any is written."""
+    for out_dir, rendered in trees.items():
+        writer.assess(Path(out_dir), rendered.files, force=force)
+    return {out_dir: write(rendered, out_dir, force=force) for out_dir, rendered in trees.items()}
+
+
 def write(rendered: Rendered, out_dir: str | Path, *, force: bool = False) -> writer.WriteResult:
     return writer.write_tree(Path(out_dir), rendered.files, force=force)
 

@@ -120,7 +120,9 @@ def assess(out: Path, files: dict[str, bytes], *, force: bool) -> tuple[list[str
     owned = read_manifest(out)
     present = [f for f in _existing_files(out) if f != MANIFEST]
     # A kept name that the render itself writes is the render's (a rendered backend.tf, say).
-    keep = [f for f in present if _is_kept(f) and f not in files]
+    # A kept name rsqgen wrote earlier and no longer renders (backend.tf after `backend:` went) is
+    # its to remove, not to keep.
+    keep = [f for f in present if _is_kept(f) and f not in files and not (owned and f in owned)]
     candidates = [f for f in present if f not in keep]
     if owned is None:
         if candidates and not force:

@@ -173,3 +173,38 @@ def test_a_person_reads_the_environment_s_own_cluster_name(trees):
     readme = trees["prod"].files["README.md"].decode()
     assert "**Existing cluster** `analytics-prod`" in readme and "`analytics-dwh`" not in readme.split("## What")[1].split("## Apply")[0]
     assert "| `analytics-prod` |" in readme
+
+
+def test_a_backend_given_only_by_an_environment_is_its_whole_backend(tmp_path):
+    text = BASE.replace("backend:\n  s3: {bucket: acme-tfstate, key: rsqgen/demo.tfstate, region: eu-west-1}\n", "")
+    text = text.replace('  dev: {account_id: "111122223333"}', '  dev:\n    account_id: "111122223333"\n    backend: {s3: {bucket: dev-state, key: demo/dev.tfstate, region: eu-west-1}}')
+    (tmp_path / "spec.yaml").write_text(text)
+    dev = core.render_spec(tmp_path / "spec.yaml", env="dev").files
+    assert 'bucket       = "dev-state"' in dev["backend.tf"].decode() and 'key          = "demo/dev.tfstate"' in dev["backend.tf"].decode()
+    assert "backend.tf" not in core.render_spec(tmp_path / "spec.yaml", env="prod").files
+    (tmp_path / "spec.yaml").write_text(text.replace("bucket: dev-state, ", ""))
+    errors = _errors(text.replace("bucket: dev-state, ", ""), "dev")
+    assert any("required key 'bucket' is missing" in e and e.startswith(f"spec.yaml:{_line(text, 'dev-state')}:") for e in errors), errors
+
+
+def test_account_specific_arns_may_differ_between_environments():
+    text = BASE.replace("        nightly: {schedule: daily at 03:00}", (
+        "        nightly: {auth: {secret_arn: \"arn:aws:secretsmanager:eu-west-1:444455556666:secret:etl-AbCdEf\"}}\n"
+        "      role: {permissions_boundary: \"arn:aws:iam::444455556666:policy/Boundary\"}\n"
+        "      kms_key: shared"
+    ))
+    text += 'role: {permissions_boundary: "arn:aws:iam::111122223333:policy/Boundary"}\n'
+    prod = load_spec_text(text, "spec.yaml", env="prod").spec
+    assert prod.role.permissions_boundary == "arn:aws:iam::444455556666:policy/Boundary" and prod.kms_key == "shared"
+    assert prod.queries["nightly"].auth.secret_arn.endswith(":444455556666:secret:etl-AbCdEf")
+    dev = load_spec_text(text, "spec.yaml", env="dev").spec
+    assert dev.role.permissions_boundary == "arn:aws:iam::111122223333:policy/Boundary" and dev.kms_key == "per-resource"
+
+
+def test_several_trees_are_checked_before_any_is_written(tmp_path):
+    (tmp_path / "spec.yaml").write_text(BASE)
+    (tmp_path / "out" / "prod").mkdir(parents=True)
+    (tmp_path / "out" / "prod" / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(app, ["render", str(tmp_path / "spec.yaml"), "--env", "all", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "did not write" in result.output
+    assert not (tmp_path / "out" / "dev").exists()  # dev was not written before prod was refused

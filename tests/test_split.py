@@ -77,3 +77,10 @@ def test_a_warehouse_named_base_cannot_be_split(tmp_path):
     assert result.exit_code == 2 and "named 'base'" in result.output and not (tmp_path / "out").exists()
     other = CliRunner().invoke(app, ["render", str(path), "--split", "query", "-o", str(tmp_path / "out")])
     assert other.exit_code == 2 and "--split 'query' is not supported" in other.output
+
+
+def test_a_query_stack_reads_only_its_own_warehouse(tmp_path):
+    trees = core.render_trees(EXAMPLES_DIR / "multi" / "spec.yaml", split="warehouse")
+    cluster_stack = trees["acme-dwh"].files["main.tf"].decode()
+    assert "aws_redshiftserverless_workgroup" not in cluster_stack  # acme-adhoc is another stack's
+    assert 'data "aws_redshiftserverless_workgroup" "this"' in trees["acme-adhoc"].files["main.tf"].decode()

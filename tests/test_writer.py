@@ -104,3 +104,14 @@ def test_force_overwrites_your_own_file_at_a_path_the_render_now_writes(tmp_path
     writer.write_tree(out, rendered, force=True)
     assert (out / "backend.tf").read_bytes() == rendered["backend.tf"]
     writer.write_tree(out, rendered)  # and it is rsqgen's now: no refusal, no "changed since"
+
+
+def test_a_kept_name_rsqgen_wrote_is_removed_when_no_longer_rendered(tmp_path):
+    """backend.tf is kept beside the output when it is yours; rsqgen's own (from a `backend:` that
+    is gone now) is removed, or Terraform would go on using the old state."""
+    from rsqgen import writer
+
+    out = tmp_path / "out"
+    writer.write_tree(out, {"main.tf": b"# main\n", "backend.tf": b'terraform {\n  backend "s3" {}\n}\n'})
+    result = writer.write_tree(out, {"main.tf": b"# main\n"})
+    assert not (out / "backend.tf").exists() and "backend.tf" in result.removed

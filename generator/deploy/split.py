@@ -41,7 +41,7 @@ def split(d: Deployment, by: str = "warehouse") -> dict[str, Deployment]:
         queries = tuple(_reading_the_base(q) for q in d.queries if q.warehouse == w.key)
         if w.created or not queries:
             continue
-        stacks[w.key] = replace(d, queries=queries, stack=w.key, backend=_state(d, w.key))
+        stacks[w.key] = replace(d, queries=queries, warehouses=(w,), stack=w.key, backend=_state(d, w.key))
     return stacks
 
 

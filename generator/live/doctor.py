@@ -110,6 +110,24 @@ class _Aws:
             self._clients[service] = self.session.client(service, region_name=self.region)
         return self._clients[service]
 
+    def pages(self, check: str, permission: str, service: str, operation: str, key: str) -> list:
+        """Every item of a paged list call (100 topics a page, say), or NOT_RUN."""
+        from botocore.exceptions import (  # boto3 only when an account is read
+            BotoCoreError,
+            ClientError,
+        )
+
+        self.report.checks += 1
+        try:
+            return [item for page in self.client(service).get_paginator(operation).paginate() for item in page.get(key, [])]
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            self.report.not_run.append(NotRun(check, f"{error.get('Code', '')}: {error.get('Message', '')}", permission))
+            raise _Skip from None
+        except BotoCoreError as exc:
+            self.report.not_run.append(NotRun(check, f"{type(exc).__name__}: {exc}", permission))
+            raise _Skip from None
+
     def call(self, check: str, permission: str, service: str, operation: str, missing: tuple[str, ...] = (), **kwargs: Any) -> Any:
         """The response; None when the error code is one of `missing` (the resource does not exist)."""
         from botocore.exceptions import (  # boto3 only when an account is read
@@ -281,7 +299,7 @@ def _target_warehouse(q: ScheduledQuery, wh, arn: str, aws: _Aws, report: Report
         elif wh.type == "cluster" and identifier != wh.identifier:
             report.findings.append(Finding("target-other-warehouse", q.rule_name, f"the target is cluster {identifier}, the spec says {wh.identifier}", "the query runs on another warehouse than reviewed", "terraform apply"))
         return
-    workgroups = aws.call("warehouses", "redshift-serverless:ListWorkgroups", "redshift-serverless", "list_workgroups").get("workgroups", [])
+    workgroups = aws.pages("warehouses", "redshift-serverless:ListWorkgroups", "redshift-serverless", "list_workgroups", "workgroups")
     by_arn = {w["workgroupArn"]: w["workgroupName"] for w in workgroups}
     if arn not in by_arn:
         report.findings.append(Finding("target-warehouse-missing", q.rule_name, f"the target workgroup {arn} does not exist (its ARN ends in an id: a re-created workgroup has another)", "every run fails", "terraform apply (rsqgen reads the workgroup's current ARN)"))
@@ -309,7 +327,7 @@ def _schedules(d: Deployment, aws: _Aws, report: Report, account: str, role_arn:
 def _topics(d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
     if not d.topics:
         return
-    listed = aws.call("topics", "sns:ListTopics", "sns", "list_topics").get("Topics", [])
+    listed = aws.pages("topics", "sns:ListTopics", "sns", "list_topics", "Topics")
     by_name = {t["TopicArn"].rsplit(":", 1)[1]: t["TopicArn"] for t in listed}
     for t in d.topics:
         arn = t.existing_arn or by_name.get(t.name)

@@ -111,12 +111,14 @@ def _validate(document: Document, path: Path | None, strict_sql: bool, env: str 
 # environments.<name>
 
 # What may differ between environments; anything else is one spec's meaning and stays the same.
-QUERY_OVERRIDES = ("schedule", "enabled", "notify", "timezone", "flexible_window_minutes", "description")
+# Account-specific ARNs (a query's secret, its dead-letter queue, the role's boundary, a key) must
+# differ between accounts, so they may be overridden too.
+QUERY_OVERRIDES = ("schedule", "enabled", "notify", "timezone", "flexible_window_minutes", "description", "auth", "dead_letter_queue_arn")
 WAREHOUSE_OVERRIDES = ("identifier", "namespace")
-OVERRIDES = ("queries", "warehouses", "notifications", "operators", "tags")
+OVERRIDES = ("queries", "warehouses", "notifications", "operators", "tags", "role", "kms_key")
 ALLOWED_OVERRIDES = (
     f"queries.<key>.{{{', '.join(QUERY_OVERRIDES)}}}, warehouses.<key>.{{{', '.join(WAREHOUSE_OVERRIDES)}}}, "
-    "notifications.<key> (a topic, replaced whole), operators (the list, replaced whole), tags.<key>"
+    "notifications.<key> (a topic, replaced whole), operators (the list, replaced whole), tags.<key>, role and kms_key (replaced whole)"
 )
 
 
@@ -159,6 +161,10 @@ def _for_environment(document: Document, env: str | None) -> Document:
             new[key] = e[key]
             alias((key,), base + (key,))
     backend = data.get("backend")
+    own_backend = e.get("backend")
+    if backend is None and isinstance(own_backend, dict):  # only this environment has remote state
+        backend = own_backend
+        alias(("backend",), base + ("backend",))
     if isinstance(backend, dict) and isinstance(backend.get("s3"), dict):
         s3 = dict(backend["s3"])
         own = e.get("backend", {}).get("s3", {}) if isinstance(e.get("backend"), dict) else {}
@@ -176,9 +182,9 @@ def _for_environment(document: Document, env: str | None) -> Document:
             opath = base + ("overrides", key)
             if key not in OVERRIDES:
                 issues.append(SpecIssue(document.where(opath, key=True), format_path(opath), f"{key!r} cannot differ between environments", f"overrides may change {ALLOWED_OVERRIDES}"))
-            elif key == "operators":
-                new["operators"] = value
-                alias(("operators",), opath)
+            elif key in ("operators", "role", "kms_key"):  # replaced whole
+                new[key] = value
+                alias((key,), opath)
             elif not isinstance(value, dict) or not isinstance(data.get(key, {}), dict):
                 issues.append(SpecIssue(document.where(opath), format_path(opath), f"expected a mapping of {key} keys", f"overrides may change {ALLOWED_OVERRIDES}"))
             elif key in ("notifications", "tags"):

@@ -37,7 +37,7 @@ def _names(d: Deployment) -> dict[tuple[str, str], str]:
         for status in q.statuses:
             out[("regional", f"rule/{status.rule_name}")] = f"status rule of query {q.key}"
     out.update({("regional", f"sns/{t.name}"): f"topic {t.key}" for t in d.created_topics})
-    out.update({("regional", f"{w.type}/{w.key}"): f"{w.type} created here" for w in d.warehouses if w.created})
+    out.update({("regional", f"{w.type}/{w.identifier}"): f"{w.type} created here" for w in d.warehouses if w.created})
     if d.schedule_group:
         out[("regional", f"schedule-group/{d.schedule_group}")] = "schedule group"
     if d.dead_letter_queue:

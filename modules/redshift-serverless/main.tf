@@ -48,6 +48,6 @@ check "workgroup_parameters" {
       [for p in aws_redshiftserverless_workgroup.this.config_parameter : "${p.parameter_key}=${p.parameter_value}"],
       ["require_ssl=true", "enable_user_activity_logging=true"],
     )) == 2
-    error_message = "Workgroup ${var.workgroup_name}: require_ssl and enable_user_activity_logging must both be \"true\"; one was changed outside Terraform. Set it back with: aws redshift-serverless update-workgroup --workgroup-name ${var.workgroup_name} --config-parameters parameterKey=require_ssl,parameterValue=true"
+    error_message = "Workgroup ${var.workgroup_name}: require_ssl and enable_user_activity_logging must both be \"true\"; one was changed outside Terraform. Set them back with: aws redshift-serverless update-workgroup --workgroup-name ${var.workgroup_name} --config-parameters parameterKey=require_ssl,parameterValue=true parameterKey=enable_user_activity_logging,parameterValue=true"
   }
 }
