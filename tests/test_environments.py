@@ -4,6 +4,7 @@ suite applies both environments of examples/environments into two emulator accou
 
 from __future__ import annotations
 
+import hcl2
 import pytest
 from helpers import EXAMPLES_DIR
 from rsqgen import core
@@ -60,7 +61,9 @@ def test_each_environment_is_its_own_account_state_and_tags(trees):
         d, files = trees[env].deployment, trees[env].files
         assert (d.environment, d.account_id) == (env, account)
         assert d.role.arn == f"arn:aws:iam::{account}:role/analytics-redshift-scheduler"
-        assert f'allowed_account_ids = ["{account}"]' in files["providers.tf"].decode()
+        # Read as Terraform reads it: a commented-out line is not a setting.
+        (provider,) = [b.get('"aws"') or b.get("aws") for b in hcl2.loads(files["providers.tf"].decode())["provider"]]
+        assert [a.strip('"') for a in provider.get("allowed_account_ids", [])] == [account], provider
         assert d.tags["RsqgenEnvironment"] == env
         backend = files["backend.tf"].decode()
         assert f'bucket       = "{bucket}"' in backend and f'key          = "rsqgen/analytics/{env}.tfstate"' in backend
