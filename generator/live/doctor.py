@@ -112,24 +112,15 @@ class _Aws:
 
     def pages(self, check: str, permission: str, service: str, operation: str, key: str) -> list:
         """Every item of a paged list call (100 topics a page, say), or NOT_RUN."""
-        from botocore.exceptions import (  # boto3 only when an account is read
-            BotoCoreError,
-            ClientError,
-        )
-
-        self.report.checks += 1
-        try:
-            return [item for page in self.client(service).get_paginator(operation).paginate() for item in page.get(key, [])]
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            self.report.not_run.append(NotRun(check, f"{error.get('Code', '')}: {error.get('Message', '')}", permission))
-            raise _Skip from None
-        except BotoCoreError as exc:
-            self.report.not_run.append(NotRun(check, f"{type(exc).__name__}: {exc}", permission))
-            raise _Skip from None
+        pages = lambda: self.client(service).get_paginator(operation).paginate()  # noqa: E731
+        return self._run(check, permission, (), lambda: [item for page in pages() for item in page.get(key, [])])
 
     def call(self, check: str, permission: str, service: str, operation: str, missing: tuple[str, ...] = (), **kwargs: Any) -> Any:
         """The response; None when the error code is one of `missing` (the resource does not exist)."""
+        return self._run(check, permission, missing, lambda: getattr(self.client(service), operation)(**kwargs))
+
+    def _run(self, check: str, permission: str, missing: tuple[str, ...], request: Any) -> Any:
+        """`request()`, with AWS's errors recorded as NOT_RUN (then _Skip) or, for `missing`, None."""
         from botocore.exceptions import (  # boto3 only when an account is read
             BotoCoreError,
             ClientError,
@@ -137,12 +128,12 @@ class _Aws:
 
         self.report.checks += 1
         try:
-            return getattr(self.client(service), operation)(**kwargs)
+            return request()
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in missing:
+            error = exc.response.get("Error", {})
+            if error.get("Code", "") in missing:
                 return None
-            self.report.not_run.append(NotRun(check, f"{code}: {exc.response.get('Error', {}).get('Message', '')}", permission))
+            self.report.not_run.append(NotRun(check, f"{error.get('Code', '')}: {error.get('Message', '')}", permission))
             raise _Skip from None
         except BotoCoreError as exc:
             self.report.not_run.append(NotRun(check, f"{type(exc).__name__}: {exc}", permission))
@@ -214,17 +205,22 @@ def _role(d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str,
                 Finding("trust-stale-principal", role_arn, f"the trust policy names {principal}, a unique id: the user or role it named was deleted",
                         "if it was made again under the same name, the new one is not trusted (IAM keeps the old id)", "terraform apply writes the ARN again; then remove the id")
             )
-    caller = _caller_role_or_user(identity["Arn"], account)
-    if caller and not any(caller == p or (p.startswith(caller.split("/")[0]) and p.endswith("/" + caller.rsplit("/", 1)[-1])) for p in principals):
+    if not _trusts(principals, identity["Arn"]):
         report.notes.append(f"you ({identity['Arn']}) are not trusted by the schedule role: the console will not show you the schedule history")
     _role_permissions(d, aws, report, account, role_arn)
 
 
-def _caller_role_or_user(arn: str, account: str) -> str | None:
-    m = re.match(r"arn:aws[a-z-]*:sts::\d{12}:assumed-role/([^/]+)/", arn)
-    if m:
-        return f"arn:aws:iam::{account}:role/{m.group(1)}"
-    return arn if ":user/" in arn else None
+def _trusts(principals: set[str], caller: str) -> bool:
+    """Whether a trust policy's principals name the caller: a user by its ARN, a role session by
+    its role (the session ARN has no path; the role's ARN may have one)."""
+    session = re.match(r"arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([^/]+)/[^/]+$", caller)
+    user = re.match(r"arn:(aws[a-z-]*):(?:iam|sts)::(\d{12}):user/(?:.*/)?([^/]+)$", caller)
+    if not (session or user):
+        return False
+    partition, account, name = (session or user).groups()
+    kind = "role" if session else "user"
+    wanted = re.compile(rf"arn:{partition}:iam::{account}:{kind}/(?:.*/)?{re.escape(name)}$")
+    return any(wanted.match(p) for p in principals)
 
 
 def _role_permissions(d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str) -> None:
