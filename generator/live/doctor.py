@@ -366,7 +366,7 @@ def _failed_invocations(d: Deployment, aws: _Aws, report: Report, account: str, 
         got = aws.call(
             "failed invocations", "cloudwatch:GetMetricStatistics", "cloudwatch", "get_metric_statistics",
             Namespace="AWS/Events", MetricName="FailedInvocations", Dimensions=[{"Name": "RuleName", "Value": name}],
-            StartTime=now - timedelta(hours=HISTORY_HOURS), EndTime=now, Period=3600 * HISTORY_HOURS, Statistics=["Sum"],
+            StartTime=now - timedelta(hours=HISTORY_HOURS), EndTime=now + timedelta(minutes=5), Period=3600, Statistics=["Sum"],
         )
         failed = sum(p.get("Sum", 0) for p in got.get("Datapoints", []))
         if failed:

@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -133,7 +133,7 @@ def test_failed_invocations_are_findings(applied):
     q = next(q for q in d.queries if q.backend == "rule")
     server.client("cloudwatch", d.region).put_metric_data(
         Namespace="AWS/Events",
-        MetricData=[{"MetricName": "FailedInvocations", "Dimensions": [{"Name": "RuleName", "Value": q.rule_name}], "Value": 2, "Timestamp": datetime.now(timezone.utc)}],
+        MetricData=[{"MetricName": "FailedInvocations", "Dimensions": [{"Name": "RuleName", "Value": q.rule_name}], "Value": 2, "Timestamp": datetime.now(timezone.utc) - timedelta(minutes=10)}],
     )
     code, report = run_doctor(server, spec)
     assert code == 1 and "failed-invocations" in ids(report), report
