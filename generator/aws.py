@@ -86,6 +86,9 @@ IAM_GROUP_NAME_MAX = 128
 SQL_MAX = 100_000
 RULE_DESCRIPTION_MAX = 512
 BATCH_SQL_MAX = 40
+LOG_GROUP_NAME_MAX = 512  # CloudWatch Logs CreateLogGroup logGroupName
+# PutRetentionPolicy retentionInDays: the only values CloudWatch Logs takes (CloudWatch Logs API reference).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
 # Quotas (the IAM and EventBridge quota pages). IAM counts policy size in characters without
 # whitespace; the trust policy and managed-policies-per-role quotas can be raised.
@@ -126,6 +129,9 @@ class Arns:
 
     def events_rule(self, name: str) -> str:
         return self._arn("events", f"rule/{name}")
+
+    def log_group(self, name: str) -> str:
+        return self._arn("logs", f"log-group:{name}")
 
     def schedule_group(self, name: str) -> str:
         return self._arn("scheduler", f"schedule-group/{name}")

@@ -5,6 +5,7 @@ from .decide import decide, fit_name
 from .parts import (
     DeadLetterQueue,
     Deployment,
+    HistoryLog,
     OperatorsGroup,
     ScheduledQuery,
     ScheduleRole,
@@ -17,6 +18,7 @@ from .split import BASE, DLQ_READ, SPLITS, StackError, split
 __all__ = [
     "DeadLetterQueue",
     "Deployment",
+    "HistoryLog",
     "OperatorsGroup",
     "ScheduleRole",
     "ScheduledQuery",

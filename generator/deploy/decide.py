@@ -22,6 +22,7 @@ from .parts import (
     Auth,
     DeadLetterQueue,
     Deployment,
+    HistoryLog,
     OperatorsGroup,
     ScheduledQuery,
     ScheduleRole,
@@ -98,7 +99,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
                 secret_arn=secret,
                 secret_kms_key_arn=q.auth.secret_kms_key_arn,
                 sql=resolved.sql,
-                with_event=bool(statuses),
+                with_event=bool(statuses) or spec.history is not None,  # history keeps the status events
                 triggers=triggers,
                 statuses=statuses,
                 cluster_identifier=wh.identifier if wh.type == "cluster" else None,
@@ -193,7 +194,18 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         kms_key=spec.kms_key,
         environment=loaded.environment,
         backend={k: v for k, v in spec.backend.s3.model_dump().items() if v is not None} if spec.backend else None,
+        history=_history(spec, arns),
     )
+
+
+def _history(spec, arns: aws.Arns) -> HistoryLog | None:
+    """history.retain_days: one rule takes every status event under the spec's prefix to a log group.
+    The group's name starts with /aws/events/, as EventBridge's own log targets do."""
+    if spec.history is None:
+        return None
+    rule = fit_name(f"{spec.name}-history", aws.RULE_NAME_MAX)
+    group = f"/aws/events/rsqgen/{spec.name}/history"
+    return HistoryLog(spec.history.retain_days, group, rule, arns.events_rule(rule))
 
 
 def _notifications(spec, key: str, q, rule_arn: str, arns: aws.Arns, publishers: dict[str, list[str]]) -> tuple[tuple[StatusRule, ...], tuple[str, ...]]:

@@ -170,6 +170,16 @@ class DeadLetterQueue:
 
 
 @dataclass(frozen=True)
+class HistoryLog:
+    """history.retain_days: the Data API's status events of every query, kept in CloudWatch Logs."""
+
+    retain_days: int
+    log_group: str  # /aws/events/...: EventBridge writes to it through the log group's resource policy
+    rule_name: str
+    rule_arn: str
+
+
+@dataclass(frozen=True)
 class ScheduledQuery:
     key: str
     rule_name: str  # rule or schedule name == statement name
@@ -225,6 +235,7 @@ class Deployment:
     environment: str | None = None  # environments.<name> this tree is for; its provider allows only its account
     backend: dict[str, str] | None = None  # the S3 backend's settings (backend.tf), the state key per environment
     stack: str | None = None  # split: "base", or the existing warehouse whose queries this stack holds
+    history: HistoryLog | None = None  # history.retain_days
 
     @property
     def query_stack(self) -> bool:
@@ -290,4 +301,6 @@ class Deployment:
             used.append("query-status")
         if self.dead_letter_queue:
             used.append("dead-letter-queue")
+        if self.history:
+            used.append("query-history")
         return tuple(sorted(used))

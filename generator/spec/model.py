@@ -292,6 +292,16 @@ class RoleSettings(_Model):
     )
 
 
+RetainDays = Literal[aws.LOG_RETENTION_DAYS]  # type: ignore[valid-type]  # the values CloudWatch Logs takes
+
+
+class HistorySettings(_Model):
+    """Run history beyond the Data API's 24 hours: the status event of every statement under the
+    spec's rule prefix, kept in a CloudWatch Logs group; `rsqgen history` reads it."""
+
+    retain_days: RetainDays = Field(description="Days CloudWatch Logs keeps the runs (one of the values it allows).")
+
+
 KMS_KEY_MODES = ("per-resource", "shared")
 
 
@@ -406,6 +416,9 @@ class Spec(_Model):
     backend: Backend | None = Field(None, description="Remote state (backend.tf); locking with an S3 lock file, always.")
     environments: dict[EnvName, Environment] = Field(
         default_factory=dict, description="One spec, several deployments: `rsqgen render SPEC --env NAME` (or --env all)."
+    )
+    history: HistorySettings | None = Field(
+        None, description="Keep every query's runs (status, rows, statement id) longer than the Data API's 24 hours."
     )
     kms_key: KmsKeyChoice = Field(
         "per-resource",

@@ -53,6 +53,10 @@ class Aws:
         return self.sts.get_caller_identity()["Account"]
 
 
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
 def _missing(call, code: str, **kwargs) -> bool:
     """True if `call(**kwargs)` fails with error `code` (the resource does not exist)."""
     try:
@@ -107,6 +111,7 @@ class Expect:
 def expected_rule_names(d: Deployment) -> list[str]:
     names = {q.rule_name for q in d.queries if q.backend == "rule"}
     names |= {s.rule_name for s in d.statuses}
+    names |= {d.history.rule_name} if d.history else set()
     return sorted(names)
 
 
@@ -124,7 +129,31 @@ def verify_deployed(aws: Aws, d: Deployment, sql: dict[str, Any], checks: Checks
     _verify_dead_letter_queue(aws, d, expect, checks)
     _verify_rules(aws, d, expect, role_arn, topic_arns, sql, checks)
     _verify_schedules(aws, d, expect, role_arn, sql, checks)
+    _verify_history(aws, d, checks)
     _verify_resource_policies(aws, d, checks)
+
+
+def _verify_history(aws: Aws, d: Deployment, checks: Checks) -> None:
+    """history.retain_days: the log group keeps the runs that long; the rule takes every status
+    event under the spec's prefix to it; the group's resource policy lets EventBridge write to it."""
+    groups = {g["logGroupName"]: g for g in _pages(aws.logs, "describe_log_groups", "logGroups")}
+    if d.history is None:
+        checks.equal("log groups", sorted(groups), [])
+        return
+    h = d.history
+    checks.equal("history log group", sorted(groups), [h.log_group])
+    checks.equal("history log group retention", groups[h.log_group].get("retentionInDays"), h.retain_days)
+    rule = aws.events.describe_rule(Name=h.rule_name)
+    pattern = json.loads(rule["EventPattern"])
+    checks.equal("history rule pattern", pattern, {"source": ["aws.redshift-data"], "detail-type": ["Redshift Data Statement Status Change"], "detail": {"statementName": [{"prefix": d.rule_prefix}]}})
+    (target,) = aws.events.list_targets_by_rule(Rule=h.rule_name)["Targets"]
+    checks.equal("history rule target", (target["Arn"].rsplit(":log-group:", 1)[1].removesuffix(":*"), "RoleArn" in target), (h.log_group, False))
+    policies = {p["policyName"]: json.loads(p["policyDocument"]) for p in aws.logs.describe_resource_policies()["resourcePolicies"]}
+    (statement,) = policies[h.rule_name]["Statement"]
+    checks.equal("history log policy", (sorted(statement["Principal"]["Service"]), sorted(_as_list(statement["Action"])), statement["Resource"].endswith(f":log-group:{h.log_group}:*")),
+                 (["delivery.logs.amazonaws.com", "events.amazonaws.com"], ["logs:CreateLogStream", "logs:PutLogEvents"], True))
+    for q in d.queries:
+        checks.equal(f"{q.key}: runs with events (history keeps them)", q.with_event, True)
 
 
 def _verify_resource_policies(aws: Aws, d: Deployment, checks: Checks) -> None:
@@ -399,6 +428,8 @@ def verify_destroyed(aws: Aws, d: Deployment, checks: Checks) -> None:
     existing = sorted(t.existing_arn for t in d.existing_topics)
     checks.equal("SNS topics left (only existing ones)", sorted(t["TopicArn"] for t in _pages(aws.sns, "list_topics", "Topics")), existing)
     checks.equal("SQS queues left", _pages(aws.sqs, "list_queues", "QueueUrls"), [])
+    checks.equal("log groups left", [g["logGroupName"] for g in _pages(aws.logs, "describe_log_groups", "logGroups")], [])
+    checks.equal("log resource policies left", [p["policyName"] for p in aws.logs.describe_resource_policies()["resourcePolicies"]], [])
     ours = {f"alias/{t.name}-sns" for t in d.created_topics} | ({f"alias/{d.schedule_group}-schedules"} if d.schedule_group else set())
     ours |= {f"alias/{d.name}-rsqgen"}
     checks.equal("KMS aliases left", [a["AliasName"] for a in _pages(aws.kms, "list_aliases", "Aliases") if a["AliasName"] in ours], [])

@@ -146,6 +146,12 @@ def inventory(d: Deployment) -> dict[str, Planned]:
         inv["module.dead_letter_queue.aws_sqs_queue.this"] = Planned((dlq.name,), ())
         if dlq.source_rule_arns:
             inv["module.dead_letter_queue.aws_sqs_queue_policy.this[0]"] = Planned((), (dlq.source_rule_arns,))
+    if d.history is not None:
+        h = d.history
+        inv["module.query_history.aws_cloudwatch_log_group.this"] = Planned((h.log_group,), (h.retain_days,))
+        inv["module.query_history.aws_cloudwatch_log_resource_policy.this"] = Planned((h.rule_name,), (h.log_group,))
+        inv["module.query_history.aws_cloudwatch_event_rule.this"] = Planned((h.rule_name,), (d.rule_prefix, h.retain_days))
+        inv["module.query_history.aws_cloudwatch_event_target.this"] = Planned((h.rule_name, h.log_group), ())
     for q in d.queries:
         inv.update(query_addresses(q, d))
     return inv

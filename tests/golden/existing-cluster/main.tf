@@ -182,6 +182,19 @@ locals {
 }
 
 ################################################################################
+# Run history beyond the Data API's 24 hours (history.retain_days): rsqgen history reads it
+################################################################################
+
+module "query_history" {
+  source = "./modules/query-history"
+
+  rule_name        = "analytics-history"
+  log_group_name   = "/aws/events/rsqgen/analytics/history"
+  retain_days      = 90
+  statement_prefix = "QS2-"
+}
+
+################################################################################
 # Scheduled queries: an EventBridge rule QS2-<name> with a Redshift Data API target each
 ################################################################################
 

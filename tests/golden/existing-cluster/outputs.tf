@@ -20,6 +20,11 @@ output "scheduled_queries" {
   value       = { for key, q in module.scheduled_query : key => q.rule_name }
 }
 
+output "history_log_group" {
+  description = "CloudWatch Logs group that keeps every query's runs for history.retain_days (rsqgen history reads it)."
+  value       = module.query_history.log_group_name
+}
+
 output "notification_topics" {
   description = "ARN of each notification topic."
   value       = { for key, t in module.notifications : key => t.topic_arn }
