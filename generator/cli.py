@@ -240,13 +240,25 @@ def review(
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 
+_SPEC = typer.Argument(..., metavar="SPEC", help="The spec file (YAML).", show_default=False)
+_ENV = typer.Option(None, "--env", help="The environment (environments.<NAME>) of a spec that has them.")
+_FORMAT = typer.Option("text", "--format", help="text or json.")
+_REGION = typer.Option(None, "--region", help="Must be the spec's region (the default).")
+
+
+def _report(result, fmt: str) -> None:
+    """Print a live-account result as text or JSON and exit with its code."""
+    say((result.to_json() if fmt == "json" else result.to_text()).rstrip("\n"))
+    raise typer.Exit(result.exit_code)
+
+
+def _format(core, fmt: str) -> None:
+    if fmt not in ("text", "json"):
+        raise core.InputError(f"--format {fmt!r} is not one of text, json")
+
+
 @app.command()
-def doctor(
-    spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file (YAML).", show_default=False),
-    env: Optional[str] = typer.Option(None, "--env", help="The environment (environments.<NAME>) of a spec that has them."),
-    fmt: str = typer.Option("text", "--format", help="text or json."),
-    region: Optional[str] = typer.Option(None, "--region", help="Must be the spec's region (the default)."),
-) -> None:
+def doctor(spec: Path = _SPEC, env: Optional[str] = _ENV, fmt: str = _FORMAT, region: Optional[str] = _REGION) -> None:
     """Compare the live account with what SPEC means, and find the known pitfalls (read-only).
 
     Credentials and endpoints: boto3's standard chain (AWS_PROFILE, AWS_ENDPOINT_URL, ...).
@@ -254,11 +266,57 @@ def doctor(
     """
     core = _core()
     with _errors_to_exit():
-        if fmt not in ("text", "json"):
-            raise core.InputError(f"--format {fmt!r} is not one of text, json")
+        _format(core, fmt)
         report = core.doctor(spec, env=env, region=region)
-    say((report.to_json() if fmt == "json" else report.to_text()).rstrip("\n"))
-    raise typer.Exit(report.exit_code)
+    _report(report, fmt)
+
+
+@app.command()
+def history(
+    spec: Path = _SPEC,
+    query: Optional[str] = typer.Argument(None, metavar="[QUERY]", help="One query's key; all queries when left out."),
+    last: int = typer.Option(10, "--last", help="At most this many runs per query, newest first."),
+    status: Optional[str] = typer.Option(None, "--status", help="failed: only FAILED or ABORTED runs and failed invocations."),
+    env: Optional[str] = _ENV,
+    fmt: str = _FORMAT,
+    region: Optional[str] = _REGION,
+) -> None:
+    """The recent runs of each query: status, start, duration, rows or error.
+
+    Reads the Data API as the schedule role (as the console does; the role trusts the spec's
+    operators), merged with invocations that never reached the Data API (FailedInvocations).
+    The Data API keeps statements 24 hours; history.retain_days in the spec keeps them longer.
+    Exit 0: no failed run shown. 1: a failed run is shown. 2: bad input. 3: could not read.
+    """
+    core = _core()
+    with _errors_to_exit():
+        _format(core, fmt)
+        if status not in (None, "failed"):
+            raise core.InputError(f"--status {status!r}: the only filter is --status failed")
+        result = core.history(spec, query, last=last, failed_only=status == "failed", env=env, region=region)
+    _report(result, fmt)
+
+
+@app.command()
+def run(
+    spec: Path = _SPEC,
+    query: str = typer.Argument(..., metavar="QUERY", help="The query's key in the spec.", show_default=False),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait for the statement's end and report it (the default)."),
+    env: Optional[str] = _ENV,
+    fmt: str = _FORMAT,
+    region: Optional[str] = _REGION,
+) -> None:
+    """Run one query once now, exactly as its schedule would: the deployed target's role, database,
+    auth, statement name and SQL (a batch stays a batch).
+
+    Exit 0: FINISHED (or submitted, with --no-wait). 1: FAILED or ABORTED. 2: bad input (or the
+    query is not deployed). 3: could not run (e.g. you may not assume the schedule role).
+    """
+    core = _core()
+    with _errors_to_exit():
+        _format(core, fmt)
+        result = core.run(spec, query, wait=wait, env=env, region=region)
+    _report(result, fmt)
 
 
 def _print_version(value: bool) -> None:

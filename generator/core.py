@@ -37,12 +37,14 @@ __all__ = [
     "diagram",
     "doctor",
     "explain",
+    "history",
     "load",
     "names",
     "render_spec",
     "review",
     "review_file",
     "review_markdown",
+    "run",
     "schema",
     "validate",
     "write",
@@ -189,15 +191,29 @@ def validate(
     return report
 
 
-def doctor(spec_path: str | Path, env: str | None = None, region: str | None = None) -> live.Report:
-    """The live account (boto3's standard credentials and endpoint variables) against the spec."""
+def _live(spec_path: str | Path, env: str | None, region: str | None) -> tuple[Deployment, object]:
+    """The spec's Deployment and a boto3 session (standard credentials and endpoint variables)."""
     import boto3  # only the live-account commands need it (start-up time)
 
-    loaded = load(spec_path, display_name=str(spec_path), env=env)
-    d = loaded.deployment
+    d = load(spec_path, display_name=str(spec_path), env=env).deployment
     if region is not None and region != d.region:
         raise InputError(f"--region {region}: the spec (or environment) deploys to {d.region}; leave out --region or use {d.region}")
-    return live.doctor(d, boto3.session.Session())
+    return d, boto3.session.Session()
+
+
+def doctor(spec_path: str | Path, env: str | None = None, region: str | None = None) -> live.Report:
+    """The live account against the spec."""
+    return live.doctor(*_live(spec_path, env, region))
+
+
+def history(spec_path: str | Path, query: str | None = None, *, last: int = 10, failed_only: bool = False, env: str | None = None, region: str | None = None) -> live.History:
+    """The recent runs of the spec's queries (or of one), as the schedule role sees them."""
+    return live.history(*_live(spec_path, env, region), query, last=last, failed_only=failed_only)
+
+
+def run(spec_path: str | Path, query: str, *, wait: bool = True, env: str | None = None, region: str | None = None) -> live.RunResult:
+    """Run one query once now, exactly as its deployed schedule would."""
+    return live.run(*_live(spec_path, env, region), query, wait=wait)
 
 
 def explain(spec_path: str | Path, now: str | None = None, env: str | None = None) -> str:

@@ -44,7 +44,8 @@ LAZY_ALLOWED = {
     ("rsqgen.cli", "rsqgen.core"),  # --help without pydantic and jinja2
     ("rsqgen.tools.checks", "hcl2"),  # python-hcl2 only for `validate`
     ("rsqgen.core", "boto3"),  # boto3 only for the live-account commands
-    ("rsqgen.live.doctor", "botocore"),  # likewise
+    ("rsqgen.live.aws", "botocore"),  # likewise
+    ("rsqgen.live.aws", "boto3"),  # likewise (a session of the schedule role)
 }
 
 

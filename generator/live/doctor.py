@@ -20,8 +20,9 @@ from typing import Any
 from ..deploy import Deployment, ScheduledQuery
 from ..errors import ExitCode
 from ..values import Ref, resolve
+from .aws import HISTORY_HOURS, Aws, NotRun, Skip, as_role
 
-__all__ = ["Finding", "NotRun", "Report", "doctor"]
+__all__ = ["Finding", "Report", "doctor"]
 
 # A principal AWS shows as its unique id: the user or role it named was deleted (and maybe made
 # again: the new one has another id and is not trusted). IAM User Guide, "Unique identifiers".
@@ -32,7 +33,6 @@ WHY_SERVICE = {
     "redshift.amazonaws.com": "the Redshift console expects it when it creates or shows a schedule",
     "redshift-serverless.amazonaws.com": "the Redshift console expects it for Serverless workgroups",
 }
-HISTORY_HOURS = 24  # the Data API keeps statements 24 hours
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,6 @@ class Finding:
     what: str
     why: str
     fix: str
-
-
-@dataclass(frozen=True)
-class NotRun:
-    check: str
-    error: str
-    permission: str
 
 
 @dataclass
@@ -94,60 +87,14 @@ class Report:
         return "\n".join(lines) + "\n"
 
 
-class _Skip(Exception):
-    """A check could not run; already recorded as NOT_RUN."""
-
-
-class _Aws:
-    """boto3 clients of one session and region, and calls that turn AWS errors into NOT_RUN."""
-
-    def __init__(self, session, region: str, report: Report) -> None:
-        self.session, self.region, self.report = session, region, report
-        self._clients: dict[str, Any] = {}
-
-    def client(self, service: str):
-        if service not in self._clients:
-            self._clients[service] = self.session.client(service, region_name=self.region)
-        return self._clients[service]
-
-    def pages(self, check: str, permission: str, service: str, operation: str, key: str) -> list:
-        """Every item of a paged list call (100 topics a page, say), or NOT_RUN."""
-        pages = lambda: self.client(service).get_paginator(operation).paginate()  # noqa: E731
-        return self._run(check, permission, (), lambda: [item for page in pages() for item in page.get(key, [])])
-
-    def call(self, check: str, permission: str, service: str, operation: str, missing: tuple[str, ...] = (), **kwargs: Any) -> Any:
-        """The response; None when the error code is one of `missing` (the resource does not exist)."""
-        return self._run(check, permission, missing, lambda: getattr(self.client(service), operation)(**kwargs))
-
-    def _run(self, check: str, permission: str, missing: tuple[str, ...], request: Any) -> Any:
-        """`request()`, with AWS's errors recorded as NOT_RUN (then _Skip) or, for `missing`, None."""
-        from botocore.exceptions import (  # boto3 only when an account is read
-            BotoCoreError,
-            ClientError,
-        )
-
-        self.report.checks += 1
-        try:
-            return request()
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            if error.get("Code", "") in missing:
-                return None
-            self.report.not_run.append(NotRun(check, f"{error.get('Code', '')}: {error.get('Message', '')}", permission))
-            raise _Skip from None
-        except BotoCoreError as exc:
-            self.report.not_run.append(NotRun(check, f"{type(exc).__name__}: {exc}", permission))
-            raise _Skip from None
-
-
 def doctor(d: Deployment, session, *, now: datetime | None = None) -> Report:
     """Compare the account `session` reaches with Deployment `d`."""
     start = time.monotonic()
     report = Report(region=d.region)
-    aws = _Aws(session, d.region, report)
+    aws = Aws(session, d.region, report)
     try:
         identity = aws.call("credentials", "sts:GetCallerIdentity (allowed to everyone)", "sts", "get_caller_identity")
-    except _Skip:
+    except Skip:
         report.seconds = time.monotonic() - start
         return report
     report.account = identity["Account"]
@@ -160,10 +107,10 @@ def doctor(d: Deployment, session, *, now: datetime | None = None) -> Report:
         return report
     account = report.account
     role_arn = resolve(d.role.arn, account)
-    for check in (_role, _rules, _schedules, _topics, _failed_invocations):
+    for check in (_role, _rules, _schedules, _topics, _failed_invocations, _failed_statements):
         try:
             check(d, aws, report, account, role_arn, now or datetime.now(timezone.utc), identity)
-        except _Skip:
+        except Skip:
             continue
     report.seconds = time.monotonic() - start
     return report
@@ -184,7 +131,7 @@ def _principals(document: dict) -> tuple[set[str], set[str]]:
     return services, aws_principals
 
 
-def _role(d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
+def _role(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
     got = aws.call("schedule role", "iam:GetRole on the role", "iam", "get_role", missing=("NoSuchEntity",), RoleName=d.role.name)
     if got is None:
         report.findings.append(Finding("role-missing", role_arn, "the schedule role does not exist", "no scheduled query can run, and the console cannot show their history", "terraform apply"))
@@ -223,7 +170,7 @@ def _trusts(principals: set[str], caller: str) -> bool:
     return any(wanted.match(p) for p in principals)
 
 
-def _role_permissions(d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str) -> None:
+def _role_permissions(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str) -> None:
     got = aws.call("schedule role permissions", "iam:GetRolePolicy on the role", "iam", "get_role_policy", missing=("NoSuchEntity",), RoleName=d.role.name, PolicyName=d.role.policy_name)
     if got is None:
         report.findings.append(Finding("role-policy-missing", role_arn, f"the role has no inline policy {d.role.policy_name}", "the queries cannot call the Data API or get database credentials", "terraform apply"))
@@ -245,12 +192,12 @@ def _role_permissions(d: Deployment, aws: _Aws, report: Report, account: str, ro
 # Rules, their targets and the warehouses they run on
 
 
-def _rules(d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
+def _rules(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
     warehouses = {w.key: w for w in d.warehouses}
     for q in (q for q in d.queries if q.backend == "rule"):
         try:
             _rule(q, warehouses[q.warehouse], d, aws, report, account, role_arn)
-        except _Skip:
+        except Skip:
             continue
     for status in d.statuses:
         got = aws.call("status rules", "events:DescribeRule", "events", "describe_rule", missing=("ResourceNotFoundException",), Name=status.rule_name)
@@ -258,7 +205,7 @@ def _rules(d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str
             report.findings.append(Finding("status-rule-missing", status.rule_name, "the rule that forwards the query's outcome does not exist", f"nobody is told when it ends {'/'.join(status.states)}", "terraform apply"))
 
 
-def _rule(q: ScheduledQuery, wh, d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str) -> None:
+def _rule(q: ScheduledQuery, wh, d: Deployment, aws: Aws, report: Report, account: str, role_arn: str) -> None:
     permission = "events:DescribeRule and events:ListTargetsByRule on arn:aws:events:<region>:<account>:rule/" + d.rule_prefix + "*"
     rule = aws.call("rules", permission, "events", "describe_rule", missing=("ResourceNotFoundException",), Name=q.rule_name)
     if rule is None:
@@ -286,7 +233,7 @@ def _rule(q: ScheduledQuery, wh, d: Deployment, aws: _Aws, report: Report, accou
     _target_warehouse(q, wh, target["Arn"], aws, report, account)
 
 
-def _target_warehouse(q: ScheduledQuery, wh, arn: str, aws: _Aws, report: Report, account: str) -> None:
+def _target_warehouse(q: ScheduledQuery, wh, arn: str, aws: Aws, report: Report, account: str) -> None:
     if ":cluster:" in arn:
         identifier = arn.rsplit(":", 1)[1]
         got = aws.call("warehouses", "redshift:DescribeClusters", "redshift", "describe_clusters", missing=("ClusterNotFound", "ClusterNotFoundFault"), ClusterIdentifier=identifier)
@@ -303,7 +250,7 @@ def _target_warehouse(q: ScheduledQuery, wh, arn: str, aws: _Aws, report: Report
         report.findings.append(Finding("target-other-warehouse", q.rule_name, f"the target is workgroup {by_arn[arn]}, the spec says {wh.identifier}", "the query runs on another warehouse than reviewed", "terraform apply"))
 
 
-def _schedules(d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
+def _schedules(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
     for q in (q for q in d.queries if q.backend == "scheduler"):
         got = aws.call("schedules", f"scheduler:GetSchedule on schedule/{d.schedule_group}/*", "scheduler", "get_schedule", missing=("ResourceNotFoundException",), GroupName=d.schedule_group, Name=q.rule_name)
         if got is None:
@@ -320,7 +267,7 @@ def _schedules(d: Deployment, aws: _Aws, report: Report, account: str, role_arn:
 # Topics and failed invocations
 
 
-def _topics(d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
+def _topics(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
     if not d.topics:
         return
     listed = aws.pages("topics", "sns:ListTopics", "sns", "list_topics", "Topics")
@@ -360,7 +307,7 @@ def _allows_publish(policy: dict, topic_arn: str, rule_arn: str) -> bool:
     return False
 
 
-def _failed_invocations(d: Deployment, aws: _Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
+def _failed_invocations(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
     rules = [q.rule_name for q in d.queries if q.backend == "rule"] + [s.rule_name for s in d.statuses]
     for name in rules:
         got = aws.call(
@@ -377,3 +324,31 @@ def _list(value: Any) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def _failed_statements(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
+    """FAILED or ABORTED statements of the last 24 hours, read as the schedule role (the Data API lists
+    the caller's role's statements): one listing of every name under the spec's prefix, matched
+    exactly, since ListStatements filters by name prefix."""
+    data = as_role(aws, role_arn, "doctor")
+    permission = "redshift-data:ListStatements and redshift-data:DescribeStatement (the schedule role has them)"
+    names = {q.rule_name: q for q in d.queries}
+    failed: dict[str, list[dict]] = {}
+    token = None
+    while True:
+        page = data.call("failed statements", permission, "redshift-data", "list_statements", StatementName=d.rule_prefix, Status="ALL", RoleLevel=True, MaxResults=100, **({"NextToken": token} if token else {}))
+        for s in page.get("Statements", []):
+            if s.get("StatementName") in names and s.get("Status") in ("FAILED", "ABORTED"):
+                failed.setdefault(s["StatementName"], []).append(s)
+        token = page.get("NextToken")
+        if not token:
+            break
+    for name, statements in sorted(failed.items()):
+        latest = max(statements, key=lambda s: s["CreatedAt"])
+        got = data.call("failed statements", permission, "redshift-data", "describe_statement", missing=("ResourceNotFoundException",), Id=latest["Id"]) or {}
+        error = got.get("Error") or latest["Status"]
+        report.findings.append(Finding(
+            "failed-statements", name, f"{len(statements)} statement(s) FAILED or ABORTED in the last {HISTORY_HOURS} hours; the latest: {error}",
+            f"query {names[name].key} did not do its work", f"rsqgen history SPEC {names[name].key} --status failed; fix the SQL or the grant, then rsqgen run SPEC {names[name].key}",
+        ))
+
