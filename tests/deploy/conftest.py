@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers.motoserver import MotoServer, find_moto_server
+from helpers.redshift_data import RedshiftDataStandIn
 from helpers.serverless import ServerlessStandIn
 
 
@@ -75,9 +76,27 @@ def serverless_stand_in():
     stand_in.stop()
 
 
+@pytest.fixture(scope="session")
+def data_api_stand_in():
+    stand_in = RedshiftDataStandIn()
+    stand_in.start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def data_api(data_api_stand_in, moto_server):
+    """The Redshift Data API stand-in, emptied; it asks moto who called (call use_account first, then
+    data_api.reset(sts_url=moto.url) again if the server restarted)."""
+    data_api_stand_in.reset(sts_url=moto_server.url)
+    return data_api_stand_in
+
+
 @pytest.fixture
 def moto(moto_server):
-    """The moto server, emptied: each example starts from a fresh account."""
+    """The moto server, emptied and serving moto's default account: each test starts from a fresh
+    account (a test may then move it to a spec's own account with use_account)."""
+    moto_server.use_account(None)
     moto_server.reset()
     return moto_server
 

@@ -47,12 +47,14 @@ from helpers.expected import (
     spec_sql,
     write_spec_data,
 )
+from helpers.live import live_env, rsqgen_json
 from helpers.motoserver import (
     OVERRIDE_FILE,
     MotoServer,
     fake_aws_env,
     provider_override,
 )
+from helpers.redshift_data import RedshiftDataStandIn
 from helpers.serverless import DEFAULT_CONFIG_PARAMETERS, ServerlessStandIn
 from helpers.tfrun import Plan, TfRun, tail
 from rsqgen import core, deploy, spec
@@ -124,16 +126,18 @@ def assert_plan_is(plan_: Plan, expected: dict[str, str], when: str) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_example_against_moto(case: Case, tmp_path, terraform, moto, workgroups, figures):
+def test_example_against_moto(case: Case, tmp_path, terraform, moto, workgroups, data_api, figures):
     figures["mode"] = case.mode + (f" ({case.note})" if case.note else "")
     if case.mode == APPLY:
-        apply_edit_destroy(case, tmp_path, terraform, moto, workgroups, figures)
+        # Into the spec's own account, if it names one: doctor then checks the account it is for.
+        moto.use_account(deploy.decide(spec.load_spec(EXAMPLES_DIR / case.example / "spec.yaml")).account_id)
+        apply_edit_destroy(case, tmp_path, terraform, moto, workgroups, data_api, figures)
     else:
         plan_only(case, tmp_path, terraform, moto, workgroups, figures)
     figures["outcome"] = "passed"
 
 
-def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: ServerlessStandIn, figures: dict) -> None:
+def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, workgroups: ServerlessStandIn, data_api: RedshiftDataStandIn, figures: dict) -> None:
     tf, d, src = prepare(case, tmp_path, terraform, moto, workgroups)
     out = tf.workdir
     aws = Aws(moto, d.region)
@@ -144,8 +148,10 @@ def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, 
     for user, created in d.operators.users.items():
         if not created:
             aws.iam.create_user(UserName=user)
-    for t in d.existing_topics:  # e.g. the topic AWS Chatbot posts from
+    for t in d.existing_topics:  # e.g. the topic AWS Chatbot posts from; its owner adds what the README asks
         assert aws.sns.create_topic(Name=t.name)["TopicArn"] == t.existing_arn, f"{case.example}: the existing topic must be in moto's account"
+        policy = {"Version": "2012-10-17", "Statement": [resolve(t.owner_statement(), d.account_id or aws.account)]}
+        aws.sns.set_topic_attributes(TopicArn=t.existing_arn, AttributeName="Policy", AttributeValue=json.dumps(policy))
     if d.role.permissions_boundary:  # the organisation's boundary policy
         boundary = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
         name = d.role.permissions_boundary.rsplit("/", 1)[1]
@@ -171,6 +177,17 @@ def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, 
 
     # 2. Re-plan: nothing to do (AWS reads back every workgroup parameter: still nothing to do).
     figures["second_plan"] = assert_no_changes(tf, "plan right after apply")
+
+    # 2b. rsqgen doctor, as an operator runs it: the account holds what the spec means. The existing
+    #     clusters the queries run on are made first, as their owner would have.
+    for w in d.warehouses:
+        if w.type == "cluster" and not w.created:
+            aws.redshift.create_cluster(ClusterIdentifier=w.identifier, NodeType="ra3.large", MasterUsername="owner", MasterUserPassword="Owner-password-1", ClusterType="single-node")
+    data_api.reset(sts_url=moto.url)
+    env = live_env(moto.url, d.region, serverless=workgroups.url, data_api=data_api.url)
+    code, report = rsqgen_json(["doctor", str(src / "spec.yaml")], env)
+    assert (code, report["findings"], report["not_run"]) == (0, [], []), f"doctor on the applied example: {json.dumps(report, indent=2)}"
+    figures["doctor"] = f"healthy: {report['checks']} checks in {report['seconds']} s"
 
     # 3. Edits, each re-rendered into the same folder, planned, applied and re-planned.
     override = (out / OVERRIDE_FILE).read_text()

@@ -97,8 +97,9 @@ def provider_override(url: str, endpoints: dict[str, str] | None = None) -> str:
 
 
 class MotoServer:
-    def __init__(self, binary: str, log_path: Path, startup_timeout: float = 30.0, account_id: str | None = None) -> None:
+    def __init__(self, binary: str, log_path: Path, startup_timeout: float = 30.0, account_id: str | None = None, env: dict[str, str] | None = None) -> None:
         self.binary = binary
+        self.env = env or {}  # moto's own settings, e.g. MOTO_IAM_LOAD_MANAGED_POLICIES
         self.account_id = account_id  # moto's own account (MOTO_ACCOUNT_ID); None: moto's default
         self.log_path = log_path
         self.startup_timeout = startup_timeout
@@ -113,7 +114,7 @@ class MotoServer:
             [self.binary, "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env=fake_aws_env(dict(os.environ, **({"MOTO_ACCOUNT_ID": self.account_id} if self.account_id else {}))),
+            env=fake_aws_env(dict(os.environ, **self.env, **({"MOTO_ACCOUNT_ID": self.account_id} if self.account_id else {}))),
         )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
@@ -126,6 +127,17 @@ class MotoServer:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"moto_server did not answer on {self.url} within {self.startup_timeout:.0f}s:\n{self.log_tail()}")
+
+    def use_account(self, account_id: str | None) -> None:
+        """Serve as account `account_id` (None: moto's default), restarting if it served another:
+        a spec with an account_id is applied into that account, so `rsqgen doctor` may check it."""
+        if account_id == self.account_id:
+            return
+        self.stop()
+        self.account_id = account_id
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
 
     def reset(self) -> None:
         """Forget every resource: each example starts from an empty account."""
