@@ -70,7 +70,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
     for key, q in spec.queries.items():
         resolved = loaded.queries[key]
         wh = warehouses[q.warehouse]
-        rule_name = f"{rule_prefix}{key}"
+        rule_name = q.name or f"{rule_prefix}{key}"  # a name made by hand is kept (adopt)
         rule_arn = arns.events_rule(rule_name)
         auth, db_user, secret = _auth(q.auth, wh)
         dead_letter: Value | None = q.dead_letter_queue_arn
@@ -100,6 +100,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
                 secret_kms_key_arn=q.auth.secret_kms_key_arn,
                 sql=resolved.sql,
                 with_event=bool(statuses) or spec.history is not None,  # history keeps the status events
+                target_id=q.target_id or "redshift-data",
                 triggers=triggers,
                 statuses=statuses,
                 cluster_identifier=wh.identifier if wh.type == "cluster" else None,
@@ -138,10 +139,11 @@ def _decide(loaded: LoadedSpec) -> Deployment:
             "warning: no operators: nobody can create schedules in the console or view their history; add users or roles under 'operators'"
         )
     backends = {q.backend for q in queries}
-    schedule_group = f"{spec.name}-redshift-queries" if "scheduler" in backends else None
+    schedule_group = (spec.schedule_group or f"{spec.name}-redshift-queries") if "scheduler" in backends else None
     service_trust = iam.service_trust(arns, rule_prefix, schedule_group)
     trusted = aws.CONSOLE_TRUSTED_SERVICES + ((aws.SCHEDULER_SERVICE,) if schedule_group else ())
-    inline, managed = quotas.pack(iam.role_statements(queries, warehouses, arns), spec.quotas.managed_policies_per_role)
+    statements = iam.role_statements(queries, warehouses, arns, _schedule_key(spec))
+    inline, managed = quotas.pack(statements, spec.quotas.managed_policies_per_role)
     role = ScheduleRole(
         name=role_name,
         arn=role_arn,
@@ -189,6 +191,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         queries=tuple(sorted(queries, key=lambda q: q.key)),
         warnings=tuple(warnings),
         schedule_group=schedule_group,
+        schedule_group_created=spec.schedule_group is None,
         rule_prefix=rule_prefix,
         dead_letter_queue=DeadLetterQueue(f"{spec.name}-scheduled-query-dlq", tuple(sorted(dlq_sources))) if uses_dlq else None,
         kms_key=spec.kms_key,
@@ -196,6 +199,16 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         backend={k: v for k, v in spec.backend.s3.model_dump().items() if v is not None} if spec.backend else None,
         history=_history(spec, arns),
     )
+
+
+def _schedule_key(spec) -> Value | None:
+    """The key of the schedules' payloads: the created group's (its module passes on the shared or an
+    existing key); with an existing group, the shared or existing key, else AWS's own (no grant)."""
+    if spec.schedule_group is None:
+        return iam.SCHEDULE_KEY_ARN
+    if spec.kms_key == "shared":
+        return iam.SHARED_KEY_ARN
+    return spec.kms_key if spec.kms_key.startswith("arn:") else None
 
 
 def _history(spec, arns: aws.Arns) -> HistoryLog | None:
@@ -228,6 +241,8 @@ def _notifications(spec, key: str, q, rule_arn: str, arns: aws.Arns, publishers:
         publishers[topic].append(rule_arn)
     # Target ids: one topic keeps the id it always had; several are told apart by topic.
     ids = ["notify-trigger"] if len(topics) == 1 else [fit_name(f"notify-{t}", aws.TARGET_ID_MAX) for t in topics]
+    found = {n.topic: n.target_id for n in entries if n.target_id is not None}  # kept by `rsqgen adopt`
+    ids = [found.get(t, i) for i, t in zip(ids, topics, strict=True)]
     return tuple(sorted(statuses, key=lambda s: s.key)), tuple(zip(ids, topics, strict=True))
 
 

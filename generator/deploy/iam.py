@@ -12,10 +12,11 @@ from .. import aws
 from ..values import Ref, Statement, Value
 from .parts import ScheduledQuery, ScheduleRole, ServiceTrust, Warehouse
 
-__all__ = ["DLQ_ARN", "SCHEDULE_KEY_ARN", "operator_statements", "role_statements", "service_trust", "sorted_unique"]
+__all__ = ["DLQ_ARN", "SCHEDULE_KEY_ARN", "SHARED_KEY_ARN", "operator_statements", "role_statements", "service_trust", "sorted_unique"]
 
 # Values that exist only once Terraform created them (module outputs of the root module).
 SCHEDULE_KEY_ARN = Ref("module.schedule_group.kms_key_arn")
+SHARED_KEY_ARN = Ref("module.kms_key.arn")
 DLQ_ARN = Ref("module.dead_letter_queue.arn")
 
 
@@ -69,7 +70,11 @@ def service_trust(arns: aws.Arns, rule_prefix: str, schedule_group: str | None) 
     return tuple(trusts)
 
 
-def role_statements(queries: list[ScheduledQuery], warehouses: dict[str, Warehouse], arns: aws.Arns) -> tuple[Statement, ...]:
+def role_statements(
+    queries: list[ScheduledQuery], warehouses: dict[str, Warehouse], arns: aws.Arns, schedule_key: Value | None = SCHEDULE_KEY_ARN
+) -> tuple[Statement, ...]:
+    """The schedule role's permissions. `schedule_key`: the key of the schedules' payloads (None: an
+    existing schedule group without a customer managed key, AWS's own key needs no grant)."""
     single = [q for q in queries if len(q.sql) == 1]
     batch = [q for q in queries if len(q.sql) > 1]
     statements: list[Statement] = []
@@ -129,7 +134,8 @@ def role_statements(queries: list[ScheduledQuery], warehouses: dict[str, Warehou
     scheduled = [q for q in queries if q.backend == "scheduler"]
     if scheduled:
         # Scheduler decrypts the payload (the SQL) with the execution role's permission.
-        statements.append(Statement("DecryptSchedulePayloads", ("kms:Decrypt",), (SCHEDULE_KEY_ARN,)))
+        if schedule_key is not None:
+            statements.append(Statement("DecryptSchedulePayloads", ("kms:Decrypt",), (schedule_key,)))
         queues = [q.dead_letter_arn for q in scheduled if q.dead_letter_arn is not None]
         if queues:
             statements.append(Statement("SendFailedInvocations", ("sqs:SendMessage",), sorted_unique(queues)))

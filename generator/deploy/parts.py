@@ -212,6 +212,7 @@ class ScheduledQuery:
     start_date: str | None = None
     end_date: str | None = None
     secret_kms_key_arn: str | None = None  # the secret's customer managed key, decrypted via Secrets Manager
+    target_id: str = "redshift-data"  # the rule's Data API target (adopt keeps the id it found)
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,7 @@ class Deployment:
     queries: tuple[ScheduledQuery, ...]
     warnings: tuple[str, ...]
     schedule_group: str | None = None  # EventBridge Scheduler group, when a query uses it
+    schedule_group_created: bool = True  # False: an existing group (schedule_group in the spec), not managed here
     rule_prefix: str = "QS2-"  # every rule and schedule name starts with it; operators manage <prefix>*
     dead_letter_queue: DeadLetterQueue | None = None
     kms_key: str = "per-resource"  # per-resource, shared (one key, module kms_key) or an existing key's ARN
@@ -295,7 +297,7 @@ class Deployment:
             used.append("scheduled-query")
         if any(q.backend == "scheduler" for q in self.queries):
             used.append("scheduler-query")
-        if self.schedule_group:
+        if self.schedule_group and self.schedule_group_created:
             used.append("schedule-group")
         if self.statuses:
             used.append("query-status")

@@ -85,14 +85,22 @@ def _environment(kind: str) -> jinja2.Environment:
 
 def _refs(d: Deployment) -> dict[str, Any]:
     """How the query templates name the role, schedule group and its key: the modules of the same
-    root module, or, in a query stack, what the base stack made, read by name."""
+    root module, or, in a query stack, what the base stack made, read by name. An existing group
+    (schedule_group in the spec) is named as it is; its payloads use the shared or existing key, or
+    AWS's own (null)."""
+    group = Escaped(hcl.value(d.schedule_group)) if d.schedule_group else None
+    existing_key = Escaped(hcl.value(d.existing_key_arn)) if d.existing_key_arn else None
     if not d.query_stack:
-        return {"role_arn": Escaped("module.schedule_role.arn"), "group_name": Escaped("module.schedule_group.name"), "group_key": Escaped("module.schedule_group.kms_key_arn")}
+        if d.schedule_group_created:
+            return {"role_arn": Escaped("module.schedule_role.arn"), "group_name": Escaped("module.schedule_group.name"), "group_key": Escaped("module.schedule_group.kms_key_arn")}
+        key = existing_key or (Escaped("module.kms_key.arn") if d.shared_key else Escaped("null"))
+        return {"role_arn": Escaped("module.schedule_role.arn"), "group_name": group, "group_key": key}
     used = {t for q in d.queries for t in q.trigger_topics} | {s.topic for s in d.statuses}
+    read_key = d.schedule_group_created or d.shared_key
     return {
         "role_arn": Escaped("data.aws_iam_role.schedule.arn"),
-        "group_name": Escaped(hcl.value(d.schedule_group)) if d.schedule_group else None,
-        "group_key": Escaped(hcl.value(d.existing_key_arn) if d.existing_key_arn else "data.aws_kms_alias.schedules.target_key_arn"),
+        "group_name": group,
+        "group_key": existing_key or Escaped("data.aws_kms_alias.schedules.target_key_arn" if read_key else "null"),
         "topics": [t for t in d.topics if t.key in used],
         "reads_dead_letter_queue": any(q.dead_letter_arn == DLQ_READ for q in d.queries),
     }

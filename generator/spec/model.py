@@ -201,12 +201,19 @@ class Retry(_Model):
     )
 
 
+RuleName = _matching(r"[.\-_A-Za-z0-9]{1,64}", "rule or schedule name", "1-64 letters, digits, '.', '-' or '_'")
+TargetId = _matching(r"[.\-_A-Za-z0-9]{1,64}", "target id", "1-64 letters, digits, '.', '-' or '_' (EventBridge PutTargets Id)")
+
+
 class Notify(_Model):
     topic: str = Field(description="A key of `notifications`.")
     on: list[NotifyEvent] = Field(
         default_factory=lambda: ["trigger"],
         min_length=1,
         description="trigger (the schedule fired), failed (FAILED or ABORTED), finished. Default: [trigger], as in the console.",
+    )
+    target_id: TargetId | None = Field(
+        None, description="The id of the rule's SNS target for this topic (with on: [trigger]); `rsqgen adopt` keeps the one it found."
     )
 
 
@@ -244,6 +251,13 @@ class Query(_Model):
     )
     start_date: str | None = Field(None, description="RFC 3339 time before which the schedule does not run (scheduler only).")
     end_date: str | None = Field(None, description="RFC 3339 time after which the schedule does not run (scheduler only).")
+    target_id: TargetId | None = Field(
+        None, description="The id of the rule's Data API target (default redshift-data); `rsqgen adopt` keeps the one it found."
+    )
+    name: RuleName | None = Field(
+        None, description="The rule or schedule name when it is not <prefix><key>: a name made by hand, kept by `rsqgen adopt` "
+        "(another name would replace it). A rule's name starts with the spec's prefix (QS2-).",
+    )
 
     def notifies(self) -> list[tuple[tuple[Any, ...], Notify]]:
         """Each {topic, on} with its path under `notify` (() for the single form, (i,) in a list)."""
@@ -292,6 +306,7 @@ class RoleSettings(_Model):
     )
 
 
+ScheduleGroupName = _matching(r"[0-9a-zA-Z\-_.]{1,64}", "schedule group name", "1-64 letters, digits, '-', '_' or '.'")
 RetainDays = Literal[aws.LOG_RETENTION_DAYS]  # type: ignore[valid-type]  # the values CloudWatch Logs takes
 
 
@@ -416,6 +431,10 @@ class Spec(_Model):
     backend: Backend | None = Field(None, description="Remote state (backend.tf); locking with an S3 lock file, always.")
     environments: dict[EnvName, Environment] = Field(
         default_factory=dict, description="One spec, several deployments: `rsqgen render SPEC --env NAME` (or --env all)."
+    )
+    schedule_group: ScheduleGroupName | None = Field(
+        None, description="An existing EventBridge Scheduler group (e.g. default) for the scheduler queries: not created here. "
+        "Absent: rsqgen creates <name>-redshift-queries.",
     )
     history: HistorySettings | None = Field(
         None, description="Keep every query's runs (status, rows, statement id) longer than the Data API's 24 hours."

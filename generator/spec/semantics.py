@@ -99,6 +99,8 @@ def check_semantics(
     _check_operators(spec, issues)
     _check_notifications(spec, issues)
     _check_role_and_key(spec, issues)
+    _check_schedule_group(spec, issues)
+    _check_names(spec, issues)
     _check_environments(spec, issues)
     resolved: dict[str, ResolvedQuery] = {}
     base_dir = spec_path.parent if spec_path else Path.cwd()
@@ -226,6 +228,11 @@ def _check_environments(spec: Spec, issues: _Issues) -> None:
                 "give each environment its own account or region, or make them two specs with different names",
             )
         seen.setdefault(place, name)
+
+
+def _check_schedule_group(spec: Spec, issues: _Issues) -> None:
+    if spec.schedule_group is not None and all(q.scheduler != "scheduler" for q in spec.queries.values()):
+        issues.at(("schedule_group",), "schedule_group is set but no query uses scheduler: scheduler", "remove it")
 
 
 def _check_role_and_key(spec: Spec, issues: _Issues) -> None:
@@ -383,7 +390,43 @@ def _check_auth(spec: Spec, q, wh, path: tuple[Any, ...], issues: _Issues) -> No
             issues.at(apath + ("secret_arn",), f"the secret belongs to account {parts[4]}, the spec to {spec.account_id}", "use a secret of the spec's account")
 
 
+def _check_target_ids(q, path: tuple[Any, ...], issues: _Issues) -> None:
+    """Found target ids (`rsqgen adopt`): rules only, trigger notifications only, each once per rule."""
+    entries = q.notifies()
+    if q.scheduler != "rule":
+        if q.target_id is not None:
+            issues.key(path + ("target_id",), "target_id names a rule's target; a Scheduler schedule has one target and no id", "remove it, or use scheduler: rule")
+        for where, n in entries:
+            if n.target_id is not None:
+                issues.key(path + ("notify", *where, "target_id"), "target_id names a rule's SNS target; a Scheduler schedule has none", "remove it")
+        return
+    seen = {q.target_id or "redshift-data": ("target_id",)}
+    for where, n in entries:
+        if n.target_id is None:
+            continue
+        if "trigger" not in n.on:
+            issues.key(path + ("notify", *where, "target_id"), "target_id is the id of the SNS target told of each trigger", "use it with on: [trigger], or remove it")
+        elif n.target_id in seen:
+            issues.at(path + ("notify", *where, "target_id"), f"the rule already has a target {n.target_id!r}", "each target of a rule has its own id")
+        seen[n.target_id] = ("notify", *where)
+
+
+def _check_names(spec: Spec, issues: _Issues) -> None:
+    """Kept names (`rsqgen adopt`): a rule's keeps the console's prefix, and no two queries share one."""
+    prefix = f"{console_prefix(spec)}{spec.query_prefix or ''}"
+    named: dict[str, str] = {}
+    for key, q in spec.queries.items():
+        path = ("queries", key) + (("name",) if q.name else ())
+        if q.name is not None and q.scheduler == "rule" and not q.name.startswith(prefix):
+            issues.at(path, f"a rule's name starts with {prefix}", f"the console lists {prefix}* rules, and the operators may manage only those; use {prefix}...")
+        name = q.name or f"{prefix}{key}"
+        if name in named:
+            issues.at(path, f"queries {named[name]} and {key} would both be named {name}", "each rule or schedule has its own name")
+        named.setdefault(name, key)
+
+
 def _check_scheduler_options(spec: Spec, q, path: tuple[Any, ...], issues: _Issues) -> None:
+    _check_target_ids(q, path, issues)
     if q.scheduler == "rule":
         for field in ("flexible_window_minutes", "start_date", "end_date"):
             if getattr(q, field) is not None:

@@ -8,7 +8,7 @@ resource "aws_cloudwatch_event_rule" "this" {
 
 resource "aws_cloudwatch_event_target" "redshift" {
   rule      = aws_cloudwatch_event_rule.this.name
-  target_id = "redshift-data"
+  target_id = var.target_id
   arn       = var.target_arn
   role_arn  = var.role_arn
 

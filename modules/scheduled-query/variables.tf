@@ -25,6 +25,17 @@ variable "enabled" {
   default     = true
 }
 
+variable "target_id" {
+  description = "Id of the rule's Data API target. Changing it replaces the target: keep the id of a target made elsewhere (rsqgen adopt does)."
+  type        = string
+  default     = "redshift-data"
+
+  validation {
+    condition     = can(regex("^[.\\-_A-Za-z0-9]{1,64}$", var.target_id))
+    error_message = "The target id must be 1-64 characters of letters, digits and ._-."
+  }
+}
+
 variable "target_arn" {
   description = "ARN of the provisioned cluster or of the Redshift Serverless workgroup (not its name)."
   type        = string

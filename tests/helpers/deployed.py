@@ -328,9 +328,9 @@ def _verify_rules(aws: Aws, d: Deployment, expect: Expect, role_arn: str, topic_
         checks.equal(f"{q.rule_name}: state", rule["State"], "ENABLED" if q.enabled else "DISABLED")
         checks.equal(f"{q.rule_name}: description", rule.get("Description"), q.description)
         targets = {t["Id"]: t for t in aws.events.list_targets_by_rule(Rule=q.rule_name)["Targets"]}
-        wanted_targets = ["redshift-data"] + [target_id for target_id, _ in q.triggers]
+        wanted_targets = [q.target_id] + [target_id for target_id, _ in q.triggers]
         checks.equal(f"{q.rule_name}: targets", sorted(targets), sorted(wanted_targets))
-        target = targets["redshift-data"]
+        target = targets[q.target_id]
         checks.equal(f"{q.rule_name}: target ARN", target["Arn"], expect(q.target_arn))
         checks.equal(f"{q.rule_name}: target role", target.get("RoleArn"), role_arn)
         params = {"Database": q.database, "Sql": q.sql[0], "StatementName": q.rule_name, "WithEvent": q.with_event}

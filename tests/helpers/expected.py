@@ -78,7 +78,7 @@ def query_addresses(q: ScheduledQuery, d: Deployment) -> dict[str, Planned]:
         m = f'module.scheduled_query["{q.key}"]'
         out[f"{m}.aws_cloudwatch_event_rule.this"] = Planned((q.rule_name,), (q.description, q.schedule_expression, q.enabled))
         out[f"{m}.aws_cloudwatch_event_target.redshift"] = Planned(
-            (q.rule_name,), (q.target_arn, q.database, q.db_user, q.secret_arn, q.sql, q.with_event, invocation)
+            (q.rule_name, q.target_id), (q.target_arn, q.database, q.db_user, q.secret_arn, q.sql, q.with_event, invocation)
         )
         for target_id, topic in q.triggers:
             out[f'{m}.aws_cloudwatch_event_target.trigger["{target_id}"]'] = Planned((q.rule_name, target_id), (topic,))
@@ -136,7 +136,7 @@ def inventory(d: Deployment) -> dict[str, Planned]:
             inv[f"{m}.aws_sns_topic_policy.this[0]"] = Planned((), (t.publisher_rule_arns,))
         for email in t.emails:
             inv[f'{m}.aws_sns_topic_subscription.email["{email}"]'] = Planned((email,), ())
-    if d.schedule_group is not None:
+    if d.schedule_group is not None and d.schedule_group_created:
         inv["module.schedule_group.aws_scheduler_schedule_group.this"] = Planned((d.schedule_group,), ())
         if own_keys:
             inv["module.schedule_group.aws_kms_key.this[0]"] = Planned((), (d.schedule_group,))
