@@ -319,6 +319,31 @@ def run(
     _report(result, fmt)
 
 
+@app.command()
+def adopt(
+    region: str = typer.Option(..., "--region", help="The region to read (the spec's region).", show_default=False),
+    out: Path = typer.Option(..., "-o", "--out", help="A new (or empty) folder for spec.yaml, imports.tf and the tree.", show_default=False),
+    name: str = typer.Option("adopted", "--name", help="The spec's name (it prefixes the role, group and rules rsqgen creates)."),
+    prefix: str = typer.Option("QS2-", "--prefix", help="QS2- (query editor v2) or QS- (query editor v1)."),
+    warehouse: Optional[str] = typer.Option(None, "--warehouse", help="Only the queries on this cluster or workgroup."),
+    fmt: str = _FORMAT,
+) -> None:
+    """Bring scheduled queries made by hand under a spec, without replacing them.
+
+    Reads QS2-* (or QS-*) rules with a Redshift Data API target and Data API Scheduler schedules,
+    and writes OUT/spec.yaml, the rendered tree and OUT/imports.tf: the first terraform plan imports
+    them. Exit 0: all adopted. 1: some refused (each named, with why). 2: bad input. 3: the account
+    could not be read.
+    """
+    core = _core()
+    with _errors_to_exit():
+        _format(core, fmt)
+        adopted = core.adopt(out, region, name=name, prefix=prefix, warehouse=warehouse)
+    written = str(adopted.out) if adopted.out else None
+    say((adopted.result.to_json(written) if fmt == "json" else adopted.result.to_text(written)).rstrip("\n"))
+    raise typer.Exit(adopted.result.exit_code)
+
+
 def _print_version(value: bool) -> None:
     if value:
         say(__version__)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from . import deploy, live, render, spec, writer
 from .deploy import Deployment
-from .errors import InputError, OutputError
+from .errors import InputError, OutputError, SpecError
 from .render import diagram as diagrams
 from .spec import LoadedSpec
 from .spec.schema import schema_json
@@ -29,9 +30,11 @@ from .tools import review as reviewing
 from .values import parse_rfc3339
 
 __all__ = [
+    "Adopted",
     "InputError",
     "Loaded",
     "Rendered",
+    "adopt",
     "check_current",
     "default_out",
     "diagram",
@@ -214,6 +217,68 @@ def history(spec_path: str | Path, query: str | None = None, *, last: int = 10, 
 def run(spec_path: str | Path, query: str, *, wait: bool = True, env: str | None = None, region: str | None = None) -> live.RunResult:
     """Run one query once now, exactly as its deployed schedule would."""
     return live.run(*_live(spec_path, env, region), query, wait=wait)
+
+
+@dataclass
+class Adopted:
+    result: live.Adoption
+    out: Path | None = None  # None: nothing was written
+    rendered: Rendered | None = None
+
+
+def adopt(out_dir: str | Path, region: str, *, name: str = "adopted", prefix: str = "QS2-", warehouse: str | None = None) -> Adopted:
+    """Read the account's hand-made scheduled queries and write DIR/spec.yaml, the rendered tree and
+    DIR/imports.tf (nothing written when nothing could be adopted, or the account could not be read)."""
+    import boto3  # only the live-account commands need it (start-up time)
+
+    if prefix not in live.PREFIXES:
+        raise InputError(f"--prefix {prefix!r}: use QS2- (query editor v2) or QS- (query editor v1)")
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", name):
+        raise InputError(f"--name {name!r}: 1-31 characters: a lowercase letter, then lowercase letters, digits or '-'")
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"{out} exists and is not an empty folder: adopt writes a new folder")
+    result = live.adopt(boto3.session.Session(region_name=region), region, prefix, warehouse)
+    if result.not_run or not result.found:
+        return Adopted(result)
+    with tempfile.TemporaryDirectory(prefix="rsqgen-adopt-") as scratch:
+        spec_path = Path(scratch) / "spec.yaml"
+        while True:  # what the spec cannot hold (SQL it refuses, say) is refused like the rest
+            text = live.spec_text(result, name)
+            spec_path.write_text(text, "utf-8")
+            try:
+                rendered = render_spec(spec_path, display_name=str(out / "spec.yaml"))
+                break
+            except SpecError as exc:
+                if not _refuse_queries(result, exc):
+                    raise
+            if not result.found:
+                return Adopted(result)
+    files = dict(rendered.files)
+    extra = {"spec.yaml": text.encode(), "imports.tf": render.imports_tf(result.imports)}
+    writer.write_tree(out, files)
+    try:
+        for rel, data in extra.items():
+            writer.write_file(out / rel, data)
+    except OSError:
+        shutil.rmtree(out, ignore_errors=True)  # it was new: nothing half-written is left
+        raise
+    return Adopted(result, out, rendered)
+
+
+def _refuse_queries(result: live.Adoption, exc: SpecError) -> bool:
+    """Turn the issues a found query raises in the spec into refusals; False if one is not a query's."""
+    keys = sorted((f.key for f in result.found), key=len, reverse=True)
+    refused = {}
+    for issue in exc.issues:
+        key = next((k for k in keys if issue.path == f"queries.{k}" or issue.path.startswith(f"queries.{k}.")), None)
+        if key is None:
+            return False
+        refused.setdefault(key, f"the spec cannot hold it: {issue.path}: {issue.message}")
+    for f in [f for f in result.found if f.key in refused]:
+        result.found.remove(f)
+        result.refused.append(live.Refused(f.name, refused[f.key]))
+    return True
 
 
 def explain(spec_path: str | Path, now: str | None = None, env: str | None = None) -> str:

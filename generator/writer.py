@@ -26,7 +26,7 @@ from pathlib import Path
 from .errors import OutputError
 from .text import diff_lines
 
-__all__ = ["KEPT_FILES", "MANIFEST", "WriteResult", "assess", "diff_tree", "manifest_bytes", "read_manifest", "write_tree"]
+__all__ = ["KEPT_FILES", "MANIFEST", "WriteResult", "assess", "diff_tree", "manifest_bytes", "read_manifest", "write_file", "write_tree"]
 
 MANIFEST = ".rsqgen-manifest.json"
 
@@ -61,6 +61,8 @@ KEPT_FILES = (
     ".gitattributes",
     ".terraform-version",
     ".tool-versions",
+    "imports.tf",  # import blocks (`rsqgen adopt` writes them beside the tree, for the first plan)
+    "spec.yaml",  # the spec kept beside its output (`rsqgen adopt` writes it there)
 )
 
 
@@ -207,6 +209,13 @@ def write_tree(out: Path, files: dict[str, bytes], *, force: bool = False) -> Wr
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return WriteResult(out, tuple(files), tuple(removed), tuple(keep))
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """One file beside a tree, atomically: written whole under another name, then renamed."""
+    staging = path.with_name(f".{path.name}.rsqgen-tmp")
+    staging.write_bytes(data)
+    os.replace(staging, path)
 
 
 def _folder_mode(out: Path) -> int:

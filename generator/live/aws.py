@@ -35,9 +35,9 @@ class Aws:
             self._clients[service] = self.session.client(service, region_name=self.region)
         return self._clients[service]
 
-    def pages(self, check: str, permission: str, service: str, operation: str, key: str) -> list:
+    def pages(self, check: str, permission: str, service: str, operation: str, key: str, **kwargs: Any) -> list:
         """Every item of a paged list call (100 topics a page, say), or NOT_RUN."""
-        pages = lambda: self.client(service).get_paginator(operation).paginate()  # noqa: E731
+        pages = lambda: self.client(service).get_paginator(operation).paginate(**kwargs)  # noqa: E731
         return self._run(check, permission, (), lambda: [item for page in pages() for item in page.get(key, [])])
 
     def call(self, check: str, permission: str, service: str, operation: str, missing: tuple[str, ...] = (), **kwargs: Any) -> Any:

@@ -37,6 +37,7 @@ class Review:
     sql_diffs: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"add": 0, "change": 0, "destroy": 0, "replace": 0})
     changes: list[tuple[str, str]] = field(default_factory=list)  # (action, address)
+    imports: list[tuple[str, str]] = field(default_factory=list)  # (address, import id): `import {}` blocks, e.g. rsqgen adopt
     home_account: str | None = None  # the account the plan's ARNs mostly name
 
 
@@ -137,6 +138,9 @@ def review(plan: dict[str, Any]) -> Review:
     r = Review(home_account=_home_account(plan))
     for rc in plan.get("resource_changes", []) or []:
         kind = _action(rc["change"]["actions"])
+        importing = rc["change"].get("importing")
+        if importing is not None:
+            r.imports.append((rc["address"], str(importing.get("id", ""))))
         if kind == "no-op":
             continue
         if kind in r.counts:
@@ -227,13 +231,28 @@ def _security(rc: dict[str, Any], kind: str, r: Review) -> None:
             r.security.append(f"{md_span(addr)}: {md_span(str(who))} joins group " + ", ".join(md_span(g) for g in groups))
     elif t == "aws_iam_user" and kind == "add":
         r.security.append(f"{md_span(addr)}: new IAM user {md_span(str(after.get('name')))}")
-    elif t == "aws_cloudwatch_event_target" and _SNS_ARN.match(str(after.get("arn") or "")) and after.get("arn") != before.get("arn"):
+    if t in ("aws_cloudwatch_event_target", "aws_scheduler_schedule") and kind == "change":
+        old_role, new_role = _role_of(before), _role_of(after)
+        unknown = rc["change"].get("after_unknown") or {}
+        if _role_of(unknown) or unknown.get("target") is True:
+            new_role = "a role known only after apply (made by this plan)"
+        if old_role != new_role:
+            r.security.append(f"{md_span(addr)}: runs as {md_span(str(new_role))} instead of {md_span(str(old_role))}: it may do what that role may")
+    if t == "aws_cloudwatch_event_target" and _SNS_ARN.match(str(after.get("arn") or "")) and after.get("arn") != before.get("arn"):
         # A topic ARN known at plan time is one this plan does not create: events leave for a
         # topic whose policy (and subscribers) someone else controls.
         r.security.append(
             f"{md_span(addr)}: rule {md_span(str(after.get('rule')))} publishes to {md_span(str(after['arn']))}, a topic this "
             "configuration does not manage: its owner's topic policy must allow it, and its subscribers receive the events"
         )
+
+
+def _role_of(values: dict[str, Any]) -> str | None:
+    """The role a rule target or a schedule's target runs as."""
+    if "target" in values:
+        targets = values.get("target") or [{}]
+        return (targets[0] or {}).get("role_arn")
+    return values.get("role_arn")
 
 
 @dataclass(frozen=True)
@@ -327,7 +346,8 @@ def sql_diff(old: str, new: str) -> str:
 
 def to_markdown(r: Review) -> str:
     c = r.counts
-    lines = [f"# Plan review: {c['add']} to add, {c['change']} to change, {c['destroy']} to destroy, {c['replace']} to replace", ""]
+    imported = f"{len(r.imports)} to import, " if r.imports else ""
+    lines = [f"# Plan review: {imported}{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy, {c['replace']} to replace", ""]
     lines.append(f"## Security-relevant changes ({len(r.security)})" if r.security else "## Security-relevant changes: none")
     lines.append("")
     if r.security:
@@ -338,6 +358,9 @@ def to_markdown(r: Review) -> str:
     lines.append("")
     for name, diff in r.sql_diffs:
         lines += [f"### SQL of {md_span(name)}", "", md_code(diff, "diff"), ""]
+    if r.imports:
+        lines += [f"## Imports ({len(r.imports)})", "", "Resources made elsewhere that this plan takes over (nothing is created for them):", ""]
+        lines += [f"- {md_span(addr)} from {md_span(i)}" for addr, i in r.imports] + [""]
     if r.changes:
         lines += ["## All resource changes", "", "| Action | Address |", "|---|---|"]
         lines += [f"| {a} | {md_span(addr, in_table=True)} |" for a, addr in r.changes]

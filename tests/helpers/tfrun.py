@@ -118,10 +118,11 @@ class TfRun:
 
 
 def applied_counts(stdout: str) -> dict[str, int]:
-    match = re.search(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed", stdout)
+    """Apply's summary; with import blocks it starts with "N imported"."""
+    match = re.search(r"Apply complete! Resources: (?:(\d+) imported, )?(\d+) added, (\d+) changed, (\d+) destroyed", stdout)
     assert match, f"no apply summary in terraform's output:\n{tail(stdout)}"
-    added, changed, destroyed = map(int, match.groups())
-    return {"added": added, "changed": changed, "destroyed": destroyed}
+    imported, added, changed, destroyed = (int(g or 0) for g in match.groups())
+    return {"imported": imported, "added": added, "changed": changed, "destroyed": destroyed}
 
 
 def _error_summaries(stderr: str) -> list[str]:

@@ -1,0 +1,502 @@
+"""`rsqgen adopt`: scheduled queries made by hand (the Redshift console, the EventBridge console, the
+CLI) brought under a spec, without replacing them.
+
+It reads the account (boto3's standard chain and endpoint variables): EventBridge rules named QS2-*
+(query editor v2) or QS-* (v1) on the default bus with a Redshift Data API target, and EventBridge
+Scheduler schedules whose target is the Data API universal target; the workgroups their ARNs name
+(a workgroup ARN ends in an id); the roles their targets use, and who those roles trust. It maps each
+to the spec a person would write, keeping what would force replacement exactly as found (rule and
+schedule name, target id, schedule group: the provider's ForceNew arguments, rule.go, target.go,
+schedule.go), and lists the `import {}` blocks (the provider's import formats: rule `NAME`, target
+`RULE/TARGET_ID`, schedule `GROUP/NAME`).
+
+What it cannot express it refuses, naming the rule and why, and adopts the rest. The in-place changes
+adoption means on purpose (rsqgen's role instead of the hand-made one, rsqgen's tags, the statement
+named like its rule) are listed; the old roles are reported, never deleted.
+
+The mapping functions take the API's answers as plain dicts: tests feed them each console shape.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import yaml
+
+from ..errors import ExitCode
+from .aws import Aws, NotRun, Skip
+
+__all__ = ["Adoption", "Found", "Refused", "adopt", "from_rule", "from_schedule", "operators_from_trust"]
+
+PREFIXES = ("QS2-", "QS-")
+KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,59}")
+TOPIC_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+CLUSTER_ARN = re.compile(r"arn:aws[a-z-]*:redshift:([a-z0-9-]+):(\d{12}):cluster:([a-z0-9-]+)")
+WORKGROUP_ARN = re.compile(r"arn:aws[a-z-]*:redshift-serverless:([a-z0-9-]+):(\d{12}):workgroup/[0-9a-f-]+")
+TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})")
+UNIVERSAL = re.compile(r"arn:aws[a-z-]*:scheduler:::aws-sdk:redshiftdata:(executeStatement|batchExecuteStatement)")
+DEFAULT_TARGET_ID = "redshift-data"
+# The Data API request fields a schedule's input may hold that a spec expresses (botocore redshift-data).
+REQUEST_FIELDS = {"ClusterIdentifier", "WorkgroupName", "Database", "DbUser", "SecretArn", "Sql", "Sqls", "StatementName", "WithEvent"}
+
+
+@dataclass(frozen=True)
+class Refused:
+    name: str
+    why: str
+
+
+@dataclass
+class Found:
+    """One scheduled query found: its spec entry and what the tree must import for it."""
+
+    key: str
+    name: str
+    backend: str  # rule | scheduler
+    entry: dict[str, Any]
+    warehouse: str
+    warehouse_entry: dict[str, Any]
+    role_arn: str
+    topics: dict[str, str] = field(default_factory=dict)  # notification key -> existing topic ARN
+    imports: list[tuple[str, str]] = field(default_factory=list)  # (address, import id)
+    changes: list[str] = field(default_factory=list)  # in-place changes the first apply makes
+    group: str | None = None
+    kms_key_arn: str | None = None
+
+
+@dataclass
+class Adoption:
+    region: str
+    prefix: str
+    account: str = ""
+    found: list[Found] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+    not_run: list[NotRun] = field(default_factory=list)
+    operators: list[dict[str, Any]] = field(default_factory=list)
+    old_roles: dict[str, list[str]] = field(default_factory=dict)  # role ARN -> its managed policies
+    notes: list[str] = field(default_factory=list)
+    skipped: int = 0  # rules or schedules under the prefix that are not Data API schedules
+    checks: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        if self.not_run:
+            return int(ExitCode.INCOMPLETE)
+        return int(ExitCode.FINDINGS if self.refused or not self.found else ExitCode.OK)
+
+    def to_json(self, out: str | None) -> str:
+        doc = {
+            "account": self.account, "region": self.region, "prefix": self.prefix, "written": out,
+            "adopted": [{"name": f.name, "query": f.key, "backend": f.backend, "imports": [a for a, _ in f.imports]} for f in self.found],
+            "refused": [{"name": r.name, "why": r.why} for r in self.refused],
+            "imports": len(self.imports), "changes": self.changes,
+            "old_roles": [{"arn": arn, "managed_policies": p} for arn, p in self.old_roles.items()],
+            "not_run": [{"check": n.check, "error": n.error, "permission": n.permission} for n in self.not_run],
+            "notes": self.notes,
+        }
+        return json.dumps(doc, indent=2) + "\n"
+
+    def to_text(self, out: str | None) -> str:
+        rules = sum(f.backend == "rule" for f in self.found)
+        lines = [f"Account {self.account}, region {self.region}: adopted {len(self.found)} of {len(self.found) + len(self.refused)} "
+                 f"scheduled queries ({rules} rule(s) named {self.prefix}*, {len(self.found) - rules} schedule(s)), {len(self.imports)} imports."]
+        lines += [f"ADOPTED  {f.name} -> queries.{f.key} ({len(f.imports)} imports)" for f in self.found]
+        lines += [f"REFUSED  {r.name}: {r.why}" for r in self.refused]
+        lines += [f"CHANGE   {c}" for c in self.changes]
+        for arn, policies in self.old_roles.items():
+            held = f" (managed policies: {', '.join(policies)})" if policies else ""
+            lines.append(f"OLD ROLE {arn}{held}: left as it is; delete it when nothing else uses it")
+        for n in self.not_run:
+            lines += [f"NOT_RUN  {n.check}", f"  error: {n.error}", f"  needs: {n.permission}"]
+        lines += [f"note: {note}" for note in self.notes]
+        if out:
+            lines += [f"Wrote {out}/spec.yaml, {out}/imports.tf and the Terraform tree. Next:", f"  cd {out}", "  terraform init",
+                      "  terraform plan -out=tfplan    # imports; nothing destroyed, nothing replaced", "  terraform apply tfplan"]
+        elif not self.not_run:
+            lines.append("Nothing was written: nothing could be adopted.")
+        return "\n".join(lines) + "\n"
+
+    @property
+    def imports(self) -> list[tuple[str, str]]:
+        return [i for f in self.found for i in f.imports]
+
+    @property
+    def changes(self) -> list[str]:
+        return [c for f in self.found for c in f.changes]
+
+
+# ---------------------------------------------------------------------------------------------
+# Mapping: one console shape -> a spec entry, or a refusal
+
+
+def key_and_name(name: str, prefix: str) -> tuple[str, str | None] | None:
+    """The query key for a found name, and the `name:` to keep when the key alone would not give it
+    back (None when it would); None when no key can be made of it."""
+    rest = name[len(prefix):] if name.startswith(prefix) else name
+    if KEY.fullmatch(rest):
+        return rest, (None if name == f"{prefix}{rest}" else name)
+    key = re.sub(r"[^a-z0-9_.-]+", "-", rest.lower()).lstrip("_.-")[:60].rstrip("-") or None
+    if key is None or not KEY.fullmatch(key):
+        return None
+    return key, name
+
+
+def _warehouse(arn: str, region: str, workgroups: dict[str, str]) -> tuple[str, dict[str, Any]] | str:
+    """(key, spec entry) of the warehouse a target ARN names, or why it cannot be adopted."""
+    if m := CLUSTER_ARN.fullmatch(arn):
+        if m.group(1) != region:
+            return f"its cluster is in {m.group(1)}, not {region}"
+        return m.group(3), {}
+    if WORKGROUP_ARN.fullmatch(arn):
+        if arn not in workgroups:
+            return f"its workgroup {arn} does not exist (a re-created workgroup has another id)"
+        return workgroups[arn], {"type": "serverless"}
+    return f"its target {arn} is neither a Redshift cluster nor a Serverless workgroup"
+
+
+def _auth(db_user: str | None, secret: str | None, serverless: bool) -> dict[str, Any] | str:
+    if db_user and secret:
+        return "it names both a database user and a secret"
+    if db_user and serverless:
+        return "it connects to a Serverless workgroup as a database user, which the Data API does not offer there"
+    if db_user:
+        return {"db_user": db_user}
+    if secret:
+        return {"secret_arn": secret}
+    return {"iam": True}
+
+
+def _retry(policy: dict | None) -> dict[str, int] | None:
+    if not policy:
+        return None
+    return {"max_event_age_seconds": policy["MaximumEventAgeInSeconds"], "max_attempts": policy["MaximumRetryAttempts"]}
+
+
+def _sql(entry: dict[str, Any], sql: str | list[str]) -> None:
+    entry["sql"] = sql
+
+
+def from_rule(rule: dict, targets: list[dict], prefix: str, region: str, workgroups: dict[str, str], tags: dict[str, str] | None = None) -> Found | Refused:
+    """A rule (DescribeRule), its targets (ListTargetsByRule) and tags as a spec query."""
+    name = rule["Name"]
+    if rule.get("EventBusName", "default") != "default":
+        return Refused(name, "it is on another event bus than default (schedules are on the default bus)")
+    if not rule.get("ScheduleExpression"):
+        return Refused(name, "it is matched by an event pattern, not run on a schedule")
+    made = key_and_name(name, prefix)
+    if made is None:
+        return Refused(name, "no query key can be made of its name")
+    key, kept_name = made
+    redshift = [t for t in targets if "RedshiftDataParameters" in t]
+    topics = [t for t in targets if TOPIC_ARN.fullmatch(t.get("Arn", "")) and "RedshiftDataParameters" not in t]
+    others = [t for t in targets if t not in redshift and t not in topics]
+    if len(redshift) != 1:
+        return Refused(name, "it has no Redshift Data API target" if not redshift else f"it has {len(redshift)} Redshift Data API targets; a scheduled query has one")
+    if others:
+        return Refused(name, f"it also has a target of another kind ({others[0].get('Arn')}); a spec has Data API and SNS targets only")
+    target = redshift[0]
+    if any(k in target for k in ("Input", "InputPath", "InputTransformer")):
+        return Refused(name, "its Data API target rewrites the event (Input, InputPath or InputTransformer); a spec sends none")
+    p = target["RedshiftDataParameters"]
+    if p.get("Sqls"):
+        return Refused(name, "it runs a batch (Sqls) on a rule, which the Terraform provider cannot express (it would send one statement); make it a scheduler: scheduler query")
+    if not p.get("Sql"):
+        return Refused(name, "its Data API target has no SQL")
+    place = _warehouse(target["Arn"], region, workgroups)
+    if isinstance(place, str):
+        return Refused(name, place)
+    warehouse, warehouse_entry = place
+    if prefix == "QS-" and warehouse_entry.get("type") == "serverless":
+        return Refused(name, "query editor v1 schedules run on provisioned clusters only; this one runs on a workgroup")
+    auth = _auth(p.get("DbUser"), p.get("SecretManagerArn"), warehouse_entry.get("type") == "serverless")
+    if isinstance(auth, str):
+        return Refused(name, auth)
+    entry: dict[str, Any] = {"warehouse": warehouse, "database": p["Database"], "auth": auth}
+    _sql(entry, p["Sql"])
+    entry["schedule"] = rule["ScheduleExpression"]
+    entry["description"] = rule.get("Description") or ""
+    if rule.get("State") != "ENABLED":
+        entry["enabled"] = False
+    target_id = target["Id"]
+    if target_id != DEFAULT_TARGET_ID:
+        entry["target_id"] = target_id
+    if kept_name:
+        entry["name"] = kept_name
+    if retry := _retry(target.get("RetryPolicy")):
+        entry["retry"] = retry
+    if dlq := (target.get("DeadLetterConfig") or {}).get("Arn"):
+        entry["dead_letter_queue_arn"] = dlq
+    module = f'module.scheduled_query["{key}"]'
+    found = Found(key, name, "rule", entry, warehouse, warehouse_entry, target.get("RoleArn", ""))
+    found.imports += [(f"{module}.aws_cloudwatch_event_rule.this", name), (f"{module}.aws_cloudwatch_event_target.redshift", f"{name}/{target_id}")]
+    if len(topics) > 4:
+        return Refused(name, f"it has {len(topics)} SNS targets; a rule has at most 5 targets, one of them the query's")
+    notify = []
+    for t in sorted(topics, key=lambda t: t["Id"]):
+        if any(k in t for k in ("Input", "InputPath", "InputTransformer", "RoleArn")):
+            return Refused(name, f"its SNS target {t['Id']} rewrites the event or publishes through a role; a spec's trigger notification sends the event as it is")
+        topic_name = TOPIC_ARN.fullmatch(t["Arn"]).group(3)
+        topic_key = re.sub(r"[^a-z0-9_-]+", "-", topic_name.lower()).lstrip("_-")[:63] or "topic"
+        found.topics[topic_key] = t["Arn"]
+        notify.append({"topic": topic_key, "on": ["trigger"], "target_id": t["Id"]})
+        found.imports.append((f'{module}.aws_cloudwatch_event_target.trigger["{t["Id"]}"]', f"{name}/{t['Id']}"))
+    if notify:
+        entry["notify"] = notify[0] if len(notify) == 1 else notify
+    if p.get("StatementName") != name:
+        found.changes.append(f"{name}: the statement is named {p.get('StatementName')!r}; it will be {name!r}, as the console needs to list its runs")
+    if p.get("WithEvent"):
+        found.changes.append(f"{name}: WithEvent true becomes false (nothing in the spec listens to the status events; add notify or history to keep them)")
+    held = ", ".join(f"{k}={v}" for k, v in sorted((tags or {}).items()))
+    found.changes.append(f"{name}: tagged with the spec's tags (ManagedBy, RsqgenSpec)" + (f", in place of {held}" if held else ""))
+    return found
+
+
+def from_schedule(schedule: dict, prefix: str, region: str, workgroups: dict[str, str], by_workgroup_name: set[str]) -> Found | Refused | None:
+    """A schedule (GetSchedule) as a spec query; None when it does not run the Data API."""
+    name, group = schedule["Name"], schedule.get("GroupName", "default")
+    target = schedule.get("Target") or {}
+    m = UNIVERSAL.fullmatch(target.get("Arn", ""))
+    if m is None:
+        return None
+    label = f"{group}/{name}"
+    try:
+        request = json.loads(target.get("Input") or "")
+    except ValueError:
+        return Refused(label, "its input is not JSON")
+    if not isinstance(request, dict) or set(request) - REQUEST_FIELDS:
+        extra = sorted(set(request) - REQUEST_FIELDS) if isinstance(request, dict) else ["(not an object)"]
+        return Refused(label, f"its Data API request has fields a spec does not express: {', '.join(extra)}")
+    made = key_and_name(name, prefix)
+    if made is None:
+        return Refused(label, "no query key can be made of its name")
+    key, kept_name = made
+    batch = m.group(1) == "batchExecuteStatement"
+    sql = request.get("Sqls") if batch else request.get("Sql")
+    if not sql or (batch and not isinstance(sql, list)) or (not batch and not isinstance(sql, str)):
+        return Refused(label, "its request has no SQL of the kind its target runs (Sql for executeStatement, Sqls for batchExecuteStatement)")
+    if request.get("ClusterIdentifier") and request.get("WorkgroupName"):
+        return Refused(label, "its request names both a cluster and a workgroup")
+    if request.get("ClusterIdentifier"):
+        warehouse, warehouse_entry = request["ClusterIdentifier"], {}
+    elif request.get("WorkgroupName"):
+        wg = request["WorkgroupName"]
+        wg = workgroups.get(wg, wg if wg in by_workgroup_name else "")
+        if not wg:
+            return Refused(label, f"its workgroup {request['WorkgroupName']} does not exist")
+        warehouse, warehouse_entry = wg, {"type": "serverless"}
+    else:
+        return Refused(label, "its request names no cluster or workgroup (a secret alone cannot be adopted)")
+    auth = _auth(request.get("DbUser"), request.get("SecretArn"), warehouse_entry.get("type") == "serverless")
+    if isinstance(auth, str):
+        return Refused(label, auth)
+    entry: dict[str, Any] = {"warehouse": warehouse, "database": request.get("Database"), "auth": auth}
+    if not entry["database"]:
+        return Refused(label, "its request names no database")
+    _sql(entry, list(sql) if batch else sql)
+    entry["schedule"] = schedule["ScheduleExpression"]
+    entry["scheduler"] = "scheduler"
+    if schedule.get("ScheduleExpressionTimezone", "UTC") != "UTC":
+        entry["timezone"] = schedule["ScheduleExpressionTimezone"]
+    entry["description"] = schedule.get("Description") or ""
+    if schedule.get("State", "ENABLED") != "ENABLED":
+        entry["enabled"] = False
+    window = schedule.get("FlexibleTimeWindow") or {}
+    if window.get("Mode") == "FLEXIBLE":
+        entry["flexible_window_minutes"] = window["MaximumWindowInMinutes"]
+    for spec_key, api_key in (("start_date", "StartDate"), ("end_date", "EndDate")):
+        if schedule.get(api_key):
+            entry[spec_key] = _rfc3339(schedule[api_key])
+    if (retry := _retry(target.get("RetryPolicy"))) and retry != {"max_event_age_seconds": 86400, "max_attempts": 185}:
+        entry["retry"] = retry  # 86400 s and 185 attempts are the Scheduler's defaults: nothing to say
+    if dlq := (target.get("DeadLetterConfig") or {}).get("Arn"):
+        entry["dead_letter_queue_arn"] = dlq
+    if kept_name:
+        entry["name"] = kept_name
+    found = Found(key, name, "scheduler", entry, warehouse, warehouse_entry, target.get("RoleArn", ""), group=group, kms_key_arn=schedule.get("KmsKeyArn"))
+    found.imports.append((f'module.scheduler_query["{key}"].aws_scheduler_schedule.this', f"{group}/{name}"))
+    if request.get("StatementName") != name:
+        found.changes.append(f"{label}: the statement is named {request.get('StatementName')!r}; it will be {name!r}, like the schedule")
+    if request.get("WithEvent"):
+        found.changes.append(f"{label}: WithEvent true becomes false (nothing in the spec listens to the status events)")
+    written = {k: v for k, v in request.items() if k not in ("StatementName", "WithEvent")} | {"StatementName": name, "WithEvent": False}
+    if target.get("Input") != json.dumps(written, sort_keys=True, separators=(",", ":")):
+        found.changes.append(f"{label}: its request is written as Terraform's jsonencode writes it (sorted keys, WithEvent stated); the same call")
+    return found
+
+
+def operators_from_trust(trust: dict, account: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """The operators a hand-made role trusted (users and roles of the account, by ARN), and notes on
+    the principals that cannot be operators (other accounts, account roots, unique ids)."""
+    operators, notes = [], []
+    for s in _list(trust.get("Statement")):
+        if s.get("Effect") != "Allow":
+            continue
+        for arn in _list((s.get("Principal") or {}).get("AWS") if isinstance(s.get("Principal"), dict) else None):
+            user = re.fullmatch(rf"arn:aws[a-z-]*:iam::{account}:user(/.*/|/)([^/]+)", arn)
+            role = re.fullmatch(rf"arn:aws[a-z-]*:iam::{account}:role/.+", arn)
+            if user:
+                op = {"user": user.group(2), "existing": True}
+                if user.group(1) != "/":
+                    op["path"] = user.group(1)
+                operators.append(op)
+            elif role:
+                operators.append({"role": arn})
+            else:
+                notes.append(f"the old role trusts {arn}: not an IAM user or role of account {account}, so not an operator here")
+    unique = []
+    for op in operators:
+        if op not in unique:
+            unique.append(op)
+    return unique, notes
+
+
+def _rfc3339(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+def _list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the account
+
+
+def adopt(session, region: str, prefix: str, warehouse: str | None = None) -> Adoption:
+    """Every scheduled query under `prefix` (rules) and every Data API schedule of the account."""
+    result = Adoption(region=region, prefix=prefix)
+    aws = Aws(session, region, result)
+    try:
+        result.account = aws.call("credentials", "sts:GetCallerIdentity (allowed to everyone)", "sts", "get_caller_identity")["Account"]
+        rules = [r for r in aws.pages("rules", "events:ListRules (no resource type: *)", "events", "list_rules", "Rules", NamePrefix=prefix) if r["Name"].startswith(prefix)]
+        workgroups = {w["workgroupArn"]: w["workgroupName"] for w in aws.pages("workgroups", "redshift-serverless:ListWorkgroups", "redshift-serverless", "list_workgroups", "workgroups")}
+        found: list[Found | Refused | None] = []
+        for rule in sorted(rules, key=lambda r: r["Name"]):
+            targets = aws.call("targets", f"events:ListTargetsByRule on rule/{prefix}*", "events", "list_targets_by_rule", Rule=rule["Name"])["Targets"]
+            if not any("RedshiftDataParameters" in t for t in targets):
+                result.skipped += 1
+                continue
+            tags = aws.call("tags", f"events:ListTagsForResource on rule/{prefix}*", "events", "list_tags_for_resource", ResourceARN=rule["Arn"])["Tags"]
+            found.append(from_rule(rule, targets, prefix, region, workgroups, {t["Key"]: t["Value"] for t in tags}))
+        summaries = aws.pages("schedules", "scheduler:ListSchedules", "scheduler", "list_schedules", "Schedules")
+        for summary in sorted(summaries, key=lambda s: (s.get("GroupName", ""), s["Name"])):
+            if not UNIVERSAL.fullmatch((summary.get("Target") or {}).get("Arn", "")):
+                continue
+            schedule = aws.call("schedules", "scheduler:GetSchedule", "scheduler", "get_schedule", Name=summary["Name"], GroupName=summary.get("GroupName", "default"))
+            found.append(from_schedule(schedule, prefix, region, workgroups, set(workgroups.values())))
+        for item in found:
+            if isinstance(item, Refused):
+                result.refused.append(item)
+            elif item is not None and (warehouse is None or item.warehouse == warehouse):
+                result.found.append(item)
+        _one_group_and_key(result)
+        _unique_keys(result)
+        result.found.sort(key=lambda f: f.key)
+        _roles(aws, result)
+    except Skip:
+        pass
+    return result
+
+
+def _one_group_and_key(result: Adoption) -> None:
+    """A spec's schedules share one group and one payload key: the most common; others are refused."""
+    schedules = [f for f in result.found if f.backend == "scheduler"]
+    if not schedules:
+        return
+    groups = sorted({f.group for f in schedules}, key=lambda g: (-sum(f.group == g for f in schedules), g))
+    keys = sorted({f.kms_key_arn for f in schedules if f.group == groups[0]}, key=lambda k: (-sum(f.kms_key_arn == k for f in schedules), k or ""))
+    for f in schedules:
+        if f.group != groups[0]:
+            result.refused.append(Refused(f"{f.group}/{f.name}", f"a spec's schedules are in one group; adopt group {f.group} into another spec (this one has {groups[0]})"))
+        elif f.kms_key_arn != keys[0]:
+            result.refused.append(Refused(f"{f.group}/{f.name}", "a spec's schedules share one payload key; this one uses another"))
+        else:
+            continue
+        result.found.remove(f)
+
+
+def _unique_keys(result: Adoption) -> None:
+    """Two names that map to one key (QS2-Sales and QS2-sales): the second gets a number."""
+    seen: set[str] = set()
+    for f in result.found:
+        key, n = f.key, 2
+        while key in seen:
+            key, n = f"{f.key[:57]}-{n}", n + 1
+        if key != f.key:
+            f.imports = [(a.replace(f'["{f.key}"]', f'["{key}"]', 1), i) for a, i in f.imports]
+            f.entry.setdefault("name", f.name)
+            f.key = key
+        seen.add(key)
+
+
+def _roles(aws: Aws, result: Adoption) -> None:
+    """The hand-made roles: who they trust becomes the operators; they are reported, not deleted."""
+    for arn in sorted({f.role_arn for f in result.found if f.role_arn}):
+        name = arn.rsplit("/", 1)[-1]
+        got = aws.call("old roles", "iam:GetRole", "iam", "get_role", missing=("NoSuchEntity",), RoleName=name)
+        if got is None:
+            result.notes.append(f"the role {arn} that runs some of them does not exist: those runs fail today")
+            continue
+        trust = got["Role"]["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        operators, notes = operators_from_trust(trust, result.account)
+        result.operators += [op for op in operators if op not in result.operators]
+        result.notes += notes
+        attached = aws.call("old roles", "iam:ListAttachedRolePolicies", "iam", "list_attached_role_policies", RoleName=name)
+        result.old_roles[arn] = sorted(p["PolicyName"] for p in attached.get("AttachedPolicies", []))
+    for f in result.found:
+        if f.role_arn:
+            f.changes.append(f"{f.name}: runs as rsqgen's least-privilege schedule role instead of {f.role_arn}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The spec a person would write
+
+
+def spec_text(result: Adoption, name: str) -> str:
+    """spec.yaml for what was adopted: commented, in the contract's order, SQL as written."""
+    schedules = [f for f in result.found if f.backend == "scheduler"]
+    doc: dict[str, Any] = {"version": 1, "name": name}
+    if result.prefix == "QS-":
+        doc["console"] = "query-editor-v1"
+    doc |= {"region": result.region, "account_id": result.account}
+    doc["warehouses"] = {k: e for k, e in sorted({f.warehouse: f.warehouse_entry for f in result.found}.items())}
+    if result.operators:
+        doc["operators"] = result.operators
+    topics = {k: {"topic_arn": arn} for f in result.found for k, arn in sorted(f.topics.items())}
+    if topics:
+        doc["notifications"] = dict(sorted(topics.items()))
+    if schedules:
+        doc["schedule_group"] = schedules[0].group
+        if schedules[0].kms_key_arn:
+            doc["kms_key"] = schedules[0].kms_key_arn
+    doc["queries"] = {f.key: f.entry for f in result.found}
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper, value: str):
+        style = "|" if "\n" in value and all(line == line.rstrip() for line in value.split("\n")) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    body = yaml.dump(doc, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    rules = len(result.found) - len(schedules)
+    header = [
+        f"# Adopted by `rsqgen adopt` from account {result.account}, region {result.region}: {rules} rule(s) named {result.prefix}*",
+        f"# and {len(schedules)} EventBridge Scheduler schedule(s). imports.tf imports them: the first `terraform plan`",
+        "# imports, destroys nothing and replaces nothing. Names, target ids and the schedule group are kept",
+        "# as found (another value would replace them); SQL is kept byte for byte.",
+    ]
+    if result.old_roles:
+        header.append("# The queries will run as rsqgen's least-privilege role; the hand-made role(s) are left as they are:")
+        header += [f"#   {arn}" for arn in result.old_roles]
+    return "\n".join(header) + "\n" + body
