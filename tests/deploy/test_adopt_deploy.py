@@ -137,6 +137,8 @@ def test_adopt_imports_console_made_queries_and_replaces_nothing(account, terraf
     assert report["old_roles"] == [{"arn": account.old_role_arn, "managed_policies": ["AmazonRedshiftFullAccess"]}]
     assert (out / "spec.yaml").is_file() and (out / "imports.tf").is_file()
 
+    again = rsqgen(["render", str(out / "spec.yaml"), "-o", str(out), "--check"], account.env())
+    assert again.returncode == 0, f"the adopted folder is not what its spec renders to:\n{again.stdout}{again.stderr}"
     spec_text = (out / "spec.yaml").read_text()
     assert MULTI_LINE_SQL.split("\n")[1] in spec_text and "target_id: QS2-daily-sales" in spec_text and "name: QS2-Vacuum_Events" in spec_text
 
@@ -159,6 +161,8 @@ def test_adopt_imports_console_made_queries_and_replaces_nothing(account, terraf
     schedule_before = scheduler.get_schedule(Name="nightly-load", GroupName="default")
 
     tf.apply("adopt.tfplan")
+    again = rsqgen(["render", str(out / "spec.yaml"), "-o", str(out)], account.env())
+    assert again.returncode == 0 and (out / "imports.tf").is_file() and (out / "spec.yaml").is_file(), again.stderr
     assert tf.plan_exit_code() == 0, f"the second plan is not empty:\n{tf.plan_changes_text()}"
     role = f"arn:aws:iam::{ACCOUNT}:role/legacy-redshift-scheduler"
     for name, targets in before.items():
