@@ -8,7 +8,16 @@ import json
 
 import pytest
 from rsqgen import deploy
-from rsqgen.live.adopt import Adoption, Found, Refused, from_rule, from_schedule, key_and_name, operators_from_trust, spec_text
+from rsqgen.live.adopt import (
+    Adoption,
+    Found,
+    Refused,
+    from_rule,
+    from_schedule,
+    key_and_name,
+    operators_from_trust,
+    spec_text,
+)
 from rsqgen.spec import load_spec_text
 
 REGION, ACCOUNT = "eu-west-1", "111122223333"

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from helpers.motoserver import MotoServer, find_moto_server
+from helpers.motoserver import running_moto
 from helpers.redshift_data import RETENTION_SECONDS, RedshiftDataStandIn
 
 REGION = "eu-west-1"
@@ -31,20 +31,8 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def moto(tmp_path_factory):
-    binary = find_moto_server()
-    if not binary:
-        pytest.fail(
-            "moto_server is required by the Data API stand-in's tests and was not found (beside the venv's python, or on PATH); "
-            "`make test` installs it",
-            pytrace=False,
-        )
-    server = MotoServer(binary, tmp_path_factory.mktemp("moto") / "moto_server.log", account_id=ACCOUNT)
-    try:
-        server.start()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield server
-    server.stop()
+    with running_moto(tmp_path_factory.mktemp("moto") / "moto_server.log", account_id=ACCOUNT) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers.motoserver import MotoServer, find_moto_server
+from helpers.motoserver import running_moto
 from helpers.redshift_data import RedshiftDataStandIn
 from helpers.serverless import ServerlessStandIn
 
@@ -52,20 +52,8 @@ def figures_report(request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def moto_server(figures_report, tmp_path_factory):
-    binary = find_moto_server()
-    if not binary:
-        pytest.fail(
-            "moto_server is required by the deploy tests and was not found (beside the venv's python, or on PATH); "
-            "`make test` installs it",
-            pytrace=False,
-        )
-    server = MotoServer(binary, tmp_path_factory.mktemp("moto") / "moto_server.log")
-    try:
-        server.start()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield server
-    server.stop()
+    with running_moto(tmp_path_factory.mktemp("moto") / "moto_server.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 from helpers.live import live_env, rsqgen, rsqgen_json
-from helpers.motoserver import OVERRIDE_FILE, MotoServer, fake_aws_env, find_moto_server, free_port, provider_override
+from helpers.motoserver import (
+    OVERRIDE_FILE,
+    MotoServer,
+    fake_aws_env,
+    free_port,
+    provider_override,
+    running_moto,
+)
 from helpers.serverless import ServerlessStandIn
 from helpers.tfrun import TfRun
 
@@ -99,15 +106,13 @@ def seed(server: MotoServer, workgroups: ServerlessStandIn) -> Account:
 def account(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("adopt")
     # AWS managed policies exist (the hand-made role holds one): moto loads them when asked.
-    server = MotoServer(find_moto_server(), tmp / "moto.log", account_id=ACCOUNT, env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
-    server.start()
-    workgroups = ServerlessStandIn(account=ACCOUNT)
-    workgroups.start()
-    try:
-        yield seed(server, workgroups)
-    finally:
-        workgroups.stop()
-        server.stop()
+    with running_moto(tmp / "moto.log", account_id=ACCOUNT, env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}) as server:
+        workgroups = ServerlessStandIn(account=ACCOUNT)
+        workgroups.start()
+        try:
+            yield seed(server, workgroups)
+        finally:
+            workgroups.stop()
 
 
 def terraform_in(folder: Path, account: Account, terraform, tmp: Path) -> TfRun:

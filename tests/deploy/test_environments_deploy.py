@@ -20,8 +20,8 @@ from helpers.motoserver import (
     OVERRIDE_FILE,
     MotoServer,
     fake_aws_env,
-    find_moto_server,
     provider_override,
+    required_moto_server,
 )
 from helpers.tfrun import TfRun, tail
 from rsqgen import core
@@ -37,9 +37,7 @@ BUCKETS = {"dev": "acme-dev-tfstate", "prod": "acme-prod-tfstate"}
 @pytest.fixture(scope="module")
 def accounts(tmp_path_factory):
     """One moto server per account, as two AWS accounts would be."""
-    binary = find_moto_server()
-    if not binary:
-        pytest.fail("moto_server is required by the deploy tests and was not found; `make test` installs it", pytrace=False)
+    binary = required_moto_server()
     servers = {}
     try:
         for env, account in ACCOUNTS.items():

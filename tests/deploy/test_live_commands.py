@@ -27,9 +27,9 @@ from helpers.motoserver import (
     OVERRIDE_FILE,
     MotoServer,
     fake_aws_env,
-    find_moto_server,
     free_port,
     provider_override,
+    running_moto,
 )
 from helpers.redshift_data import RedshiftDataStandIn
 from helpers.tfrun import TfRun
@@ -63,8 +63,12 @@ def deployed(tmp_path_factory, terraform):
     rendered = core.render_spec(tmp / "spec" / "spec.yaml")
     d = rendered.deployment
     assert d.history is not None, "the example keeps its runs (history.retain_days): history's log reading is tested here"
-    server = MotoServer(find_moto_server(), tmp / "moto.log", account_id=d.account_id)
-    server.start()
+    with running_moto(tmp / "moto.log", account_id=d.account_id) as server:
+        yield from _applied(server, rendered, tmp, terraform)
+
+
+def _applied(server: MotoServer, rendered, tmp: Path, terraform):
+    d = rendered.deployment
     data = RedshiftDataStandIn(sts_url=server.url)
     data.start()
     try:
@@ -85,7 +89,6 @@ def deployed(tmp_path_factory, terraform):
         tf.destroy()
     finally:
         data.stop()
-        server.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers.motoserver import find_moto_server
+from helpers.motoserver import required_moto_server
 from helpers.review_plans import make_plans
 from rsqgen.cli import app
 from rsqgen.tools import review
@@ -19,9 +19,7 @@ pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
 def plans(tmp_path_factory, terraform):
     """Plan JSON documents made now by real terraform against moto (the same plans as the fast
     tests' fixtures, from tests/helpers/review_plans.py): review holds on today's output too."""
-    binary = find_moto_server()
-    if binary is None:
-        pytest.fail("moto_server is required (pip install 'moto[server]'; `make test` installs it)", pytrace=False)
+    binary = required_moto_server()
     work = tmp_path_factory.mktemp("review")
     docs = make_plans(terraform, binary, work)
     (work / "widen.json").write_text(json.dumps(docs["widen"]))

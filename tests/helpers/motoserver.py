@@ -9,6 +9,7 @@ moto 5.2.5 has no Redshift Serverless API: `serverless.ServerlessStandIn` serves
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -17,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 FAKE_KEY = "testing"
@@ -46,6 +48,32 @@ def find_moto_server() -> str | None:
     if beside.exists():
         return str(beside)
     return shutil.which("moto_server")
+
+
+def required_moto_server() -> str:
+    """moto_server's path; a test that needs it and cannot find it fails loudly, never skips."""
+    import pytest
+
+    binary = find_moto_server()
+    if not binary:
+        pytest.fail("moto_server is required and was not found (beside the venv's python, or on PATH); `make test` installs it", pytrace=False)
+    return binary
+
+
+@contextlib.contextmanager
+def running_moto(log_path: Path, *, account_id: str | None = None, env: dict[str, str] | None = None) -> Iterator[MotoServer]:
+    """A moto server for the block, in account `account_id`; started or the test fails loudly."""
+    import pytest
+
+    server = MotoServer(required_moto_server(), log_path, account_id=account_id, env=env)
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def free_port() -> int:

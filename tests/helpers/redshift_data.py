@@ -44,15 +44,15 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import time
 import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from helpers.jsonapi import ApiError, JsonApiServer
 
 __all__ = ["RETENTION_SECONDS", "RedshiftDataError", "RedshiftDataStandIn"]
 
@@ -65,64 +65,33 @@ REQUEST_FIELDS = ("Sql", "Sqls", "Database", "ClusterIdentifier", "WorkgroupName
                   "WithEvent", "Parameters", "ClientToken", "ExecutionMode")
 TARGET_FIELDS = ("ClusterIdentifier", "WorkgroupName", "Database", "DbUser", "SecretArn")
 STATEMENT_ID = re.compile(r"^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\d+)?$")
-CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/")
 ASSUMED_ROLE = re.compile(r"^arn:aws[a-z-]*:sts::(\d{12}):assumed-role/([^/]+)/")
 RESULT_SET = re.compile(r"^\s*(select|with|show|values|explain)\b", re.IGNORECASE)
 
 
-class RedshiftDataError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400, **extra: str) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status, self.extra = code, message, status, extra
+class RedshiftDataError(ApiError):
+    pass
 
 
-class RedshiftDataStandIn:
+class RedshiftDataStandIn(JsonApiServer):
     """The server. Hooks a test may set (reset() restores them): `now` (epoch seconds), `outcome`,
     `delay`, `result_rows` (rows of a statement with a result set), `newest_first`."""
+
+    name = "redshift-data-stand-in"
 
     def __init__(self, sts_url: str | None = None) -> None:
         self.sts_url = sts_url
         self._statements: dict[str, dict[str, Any]] = {}
         self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
         self._callers: dict[str, str] = {}  # access key id -> caller ARN
-        self.calls: dict[str, int] = {}
-        self.lock = threading.Lock()
         self._defaults()
-        stand_in = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
-                match = CREDENTIAL.search(self.headers.get("Authorization", ""))
-                key, region = (match.group(1), match.group(2)) if match else (None, "us-east-1")
-                try:
-                    body = json.loads(raw or b"{}")
-                    caller = stand_in.caller_of(key) if operation in ("ExecuteStatement", "BatchExecuteStatement", "ListStatements") else ""
-                    with stand_in.lock:
-                        stand_in.calls[operation] = stand_in.calls.get(operation, 0) + 1
-                        answer = stand_in.serve(operation, body, region, caller)
-                    self._answer(200, answer)
-                except RedshiftDataError as exc:
-                    self._answer(exc.status, {"__type": exc.code, "message": exc.message, **exc.extra})
-                except (ValueError, KeyError, TypeError) as exc:
-                    self._answer(400, {"__type": "ValidationException", "message": f"malformed request: {exc!r}"})
-
-            def _answer(self, status: int, doc: dict) -> None:
-                data = json.dumps(doc).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:  # keep the test output clean
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="redshift-data-stand-in", daemon=True)
+    def handle(self, operation: str, body: dict, region: str, access_key: str | None) -> dict[str, Any]:
+        caller = self.caller_of(access_key) if operation in ("ExecuteStatement", "BatchExecuteStatement", "ListStatements") else ""
+        with self.lock:
+            self.count(operation)
+            return self.serve(operation, body, region, caller)
 
     # -- lifecycle and test hooks ---------------------------------------------------------
 
@@ -132,13 +101,6 @@ class RedshiftDataStandIn:
         self.delay = 0.5
         self.result_rows = 1
         self.newest_first = True
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def reset(self, sts_url: str | None = None) -> None:
         with self.lock:

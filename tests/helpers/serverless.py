@@ -28,12 +28,11 @@ request's SigV4 credential scope, the account is the one `reset` was given.
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from helpers.jsonapi import ApiError, JsonApiServer
 
 __all__ = ["DEFAULT_CONFIG_PARAMETERS", "ServerlessError", "ServerlessStandIn"]
 
@@ -76,70 +75,31 @@ WORKGROUP_SETTINGS = (
 )
 
 NAME = re.compile(r"^[a-z0-9-]{3,64}$")
-CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 
 
-class ServerlessError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+class ServerlessError(ApiError):
+    pass
 
 
-class ServerlessStandIn:
+class ServerlessStandIn(JsonApiServer):
     """The server. `namespaces` and `workgroups` (by name) are its whole state; `calls` counts the
     operations served, so a test can tell that terraform really went through it."""
+
+    name = "serverless-stand-in"
 
     def __init__(self, account: str = "123456789012") -> None:
         self.account = account
         self.namespaces: dict[str, dict[str, Any]] = {}
         self.workgroups: dict[str, dict[str, Any]] = {}
         self.tags: dict[str, dict[str, str]] = {}  # resource ARN -> tags
-        self.calls: dict[str, int] = {}
-        self.lock = threading.Lock()
-        stand_in = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                target = self.headers.get("X-Amz-Target", "")
-                operation = target.rpartition(".")[2]
-                match = CREDENTIAL_REGION.search(self.headers.get("Authorization", ""))
-                region = match.group(1) if match else "us-east-1"
-                try:
-                    body = json.loads(raw or b"{}")
-                    with stand_in.lock:
-                        stand_in.calls[operation] = stand_in.calls.get(operation, 0) + 1
-                        answer = stand_in.serve(operation, body, region)
-                    self._answer(200, answer)
-                except ServerlessError as exc:
-                    self._answer(exc.status, {"__type": exc.code, "message": exc.message})
-                except (ValueError, KeyError, TypeError) as exc:
-                    self._answer(400, {"__type": "ValidationException", "message": f"malformed request: {exc!r}"})
-
-            def _answer(self, status: int, doc: dict) -> None:
-                data = json.dumps(doc).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:  # keep the test output clean
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="serverless-stand-in", daemon=True)
+    def handle(self, operation: str, body: dict, region: str, access_key: str | None) -> dict[str, Any]:
+        with self.lock:
+            self.count(operation)
+            return self.serve(operation, body, region)
 
     # -- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def reset(self, account: str | None = None) -> None:
         with self.lock:
