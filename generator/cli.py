@@ -310,7 +310,8 @@ def run(
     auth, statement name and SQL (a batch stays a batch).
 
     Exit 0: FINISHED (or submitted, with --no-wait). 1: FAILED or ABORTED. 2: bad input (or the
-    query is not deployed). 3: could not run (e.g. you may not assume the schedule role).
+    query is not deployed). 3: could not run (e.g. you may not assume the schedule role), or still
+    running after 15 minutes (follow it with rsqgen history).
     """
     core = _core()
     with _errors_to_exit():

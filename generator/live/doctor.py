@@ -107,7 +107,7 @@ def doctor(d: Deployment, session, *, now: datetime | None = None) -> Report:
         return report
     account = report.account
     role_arn = resolve(d.role.arn, account)
-    for check in (_role, _rules, _schedules, _topics, _failed_invocations, _failed_statements):
+    for check in (_role, _rules, _schedules, _topics, _history, _failed_invocations, _failed_statements):
         try:
             check(d, aws, report, account, role_arn, now or datetime.now(timezone.utc), identity)
         except Skip:
@@ -308,7 +308,7 @@ def _allows_publish(policy: dict, topic_arn: str, rule_arn: str) -> bool:
 
 
 def _failed_invocations(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
-    rules = [q.rule_name for q in d.queries if q.backend == "rule"] + [s.rule_name for s in d.statuses]
+    rules = [q.rule_name for q in d.queries if q.backend == "rule"] + [s.rule_name for s in d.statuses] + ([d.history.rule_name] if d.history else [])
     for name in rules:
         got = aws.call(
             "failed invocations", "cloudwatch:GetMetricStatistics", "cloudwatch", "get_metric_statistics",
@@ -328,21 +328,30 @@ def _list(value: Any) -> list:
 
 def _failed_statements(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
     """FAILED or ABORTED statements of the last 24 hours, read as the schedule role (the Data API lists
-    the caller's role's statements): one listing of every name under the spec's prefix, matched
-    exactly, since ListStatements filters by name prefix."""
+    the caller's role's statements): one listing of every name under the spec's prefix, one per
+    kept name outside it, matched exactly, since ListStatements filters by name prefix. Only those
+    the role trusts may do that; for anyone else it is a note, as for the console's history."""
+    got = aws.call("failed statements", "iam:GetRole on the role", "iam", "get_role", missing=("NoSuchEntity",), RoleName=d.role.name)
+    if got is None:
+        return  # role-missing says it
+    trust = got["Role"]["AssumeRolePolicyDocument"]
+    if not _trusts(_principals(json.loads(trust) if isinstance(trust, str) else trust)[1], identity["Arn"]):
+        report.notes.append("failed statements were not checked: only principals the schedule role trusts can list its statements; run doctor as one of the spec's operators")
+        return
     data = as_role(aws, role_arn, "doctor")
     permission = "redshift-data:ListStatements and redshift-data:DescribeStatement (the schedule role has them)"
     names = {q.rule_name: q for q in d.queries}
     failed: dict[str, list[dict]] = {}
-    token = None
-    while True:
-        page = data.call("failed statements", permission, "redshift-data", "list_statements", StatementName=d.rule_prefix, Status="ALL", RoleLevel=True, MaxResults=100, **({"NextToken": token} if token else {}))
-        for s in page.get("Statements", []):
-            if s.get("StatementName") in names and s.get("Status") in ("FAILED", "ABORTED"):
-                failed.setdefault(s["StatementName"], []).append(s)
-        token = page.get("NextToken")
-        if not token:
-            break
+    for prefix in [d.rule_prefix] + sorted(n for n in names if not n.startswith(d.rule_prefix)):
+        token = None
+        while True:
+            page = data.call("failed statements", permission, "redshift-data", "list_statements", StatementName=prefix, Status="ALL", RoleLevel=True, MaxResults=100, **({"NextToken": token} if token else {}))
+            for s in page.get("Statements", []):
+                if s.get("StatementName") in names and s.get("Status") in ("FAILED", "ABORTED") and s["Id"] not in {f["Id"] for f in failed.get(s["StatementName"], [])}:
+                    failed.setdefault(s["StatementName"], []).append(s)
+            token = page.get("NextToken")
+            if not token:
+                break
     for name, statements in sorted(failed.items()):
         latest = max(statements, key=lambda s: s["CreatedAt"])
         got = data.call("failed statements", permission, "redshift-data", "describe_statement", missing=("ResourceNotFoundException",), Id=latest["Id"]) or {}
@@ -352,3 +361,17 @@ def _failed_statements(d: Deployment, aws: Aws, report: Report, account: str, ro
             f"query {names[name].key} did not do its work", f"rsqgen history SPEC {names[name].key} --status failed; fix the SQL or the grant, then rsqgen run SPEC {names[name].key}",
         ))
 
+
+def _history(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
+    """history.retain_days: the rule that keeps the runs, and its log group."""
+    h = d.history
+    if h is None:
+        return
+    if aws.call("history", f"events:DescribeRule on rule/{h.rule_name}", "events", "describe_rule", missing=("ResourceNotFoundException",), Name=h.rule_name) is None:
+        report.findings.append(Finding("history-rule-missing", h.rule_name, "the rule that keeps the runs does not exist", f"runs older than {HISTORY_HOURS} hours are lost", "terraform apply"))
+    groups = aws.call("history", "logs:DescribeLogGroups", "logs", "describe_log_groups", logGroupNamePrefix=h.log_group).get("logGroups", [])
+    group = next((g for g in groups if g["logGroupName"] == h.log_group), None)
+    if group is None:
+        report.findings.append(Finding("history-log-missing", h.log_group, "the log group that keeps the runs does not exist", f"runs older than {HISTORY_HOURS} hours are lost", "terraform apply"))
+    elif group.get("retentionInDays") != h.retain_days:
+        report.findings.append(Finding("history-retention", h.log_group, f"the log group keeps events {group.get('retentionInDays') or 'forever'} days; the spec says {h.retain_days}", "history is kept longer or shorter than reviewed", "terraform apply"))

@@ -126,21 +126,23 @@ class RunResult:
         return json.dumps(asdict(self), indent=2) + "\n"
 
     def to_text(self) -> str:
-        if self.not_run:
-            lines = [f"{self.name}: could not run"]
-            for n in self.not_run:
-                lines += [f"NOT_RUN  {n.check}", f"  error: {n.error}", f"  needs: {n.permission}"]
-            return "\n".join(lines) + "\n"
-        line = f"{self.name}: statement {self.id} {self.status}"
-        if self.duration_seconds is not None:
-            line += f" in {self.duration_seconds:.1f} s"
-        if self.rows is not None and self.rows >= 0:
-            line += f", {self.rows} rows"
-        if self.error:
-            line += f"\n  error: {self.error}"
-        if self.status not in DONE:
-            line += f"\n  follow it with: rsqgen history SPEC {self.query}"
-        return line + "\n"
+        lines = []
+        if self.id:
+            line = f"{self.name}: statement {self.id} {self.status}"
+            if self.duration_seconds is not None:
+                line += f" in {self.duration_seconds:.1f} s"
+            if self.rows is not None and self.rows >= 0:
+                line += f", {self.rows} rows"
+            lines.append(line)
+            if self.error:
+                lines.append(f"  error: {self.error}")
+            if self.status not in DONE:
+                lines.append(f"  follow it with: rsqgen history SPEC {self.query}")
+        elif self.not_run:
+            lines.append(f"{self.name}: could not run")
+        for n in self.not_run:
+            lines += [f"NOT_RUN  {n.check}", f"  error: {n.error}", f"  needs: {n.permission}"]
+        return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +164,13 @@ def _request(q: ScheduledQuery, d: Deployment, aws: Aws) -> Request | None:
             return None
         target = got["Target"]
         operation = "batch_execute_statement" if target["Arn"].endswith(":batchExecuteStatement") else "execute_statement"
-        return Request(target["RoleArn"], operation, json.loads(target.get("Input") or "{}"))
+        try:
+            request = json.loads(target.get("Input") or "")
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            raise InputError(f"query {q.key}: the schedule {d.schedule_group}/{q.rule_name} holds a request that is not a JSON object; terraform apply writes it again")
+        return Request(target["RoleArn"], operation, request)
     permission = f"events:ListTargetsByRule on rule/{q.rule_name}"
     got = aws.call("rule target", permission, "events", "list_targets_by_rule", missing=("ResourceNotFoundException",), Rule=q.rule_name)
     target = next((t for t in (got or {}).get("Targets", []) if "RedshiftDataParameters" in t), None)
@@ -214,10 +222,13 @@ def run(d: Deployment, session, key: str, *, wait: bool = True, timeout: float =
         while wait:
             got = data.call("follow the statement", "redshift-data:DescribeStatement", "redshift-data", "describe_statement", Id=result.id)
             result.status = got["Status"]
-            if result.status in DONE or time.monotonic() > deadline:
+            if result.status in DONE:
                 result.duration_seconds = _seconds(got.get("Duration"))
                 result.rows = got.get("ResultRows")
                 result.error = got.get("Error", "")
+                break
+            if time.monotonic() > deadline:
+                report.not_run.append(NotRun("follow the statement", f"still {result.status} after {timeout:.0f} s", f"nothing: follow it with rsqgen history SPEC {q.key}"))
                 break
             time.sleep(poll)
     except Skip:
@@ -254,7 +265,7 @@ def history(d: Deployment, session, key: str | None = None, *, last: int = 10, f
             runs.runs = _statements(q, data, last, FAILED if failed_only else ("ALL",)) + _failed_invocations(q, aws, now)
             if d.history is not None:
                 seen = {r.id for r in runs.runs}
-                runs.runs += [r for r in _logged(q, d.history, aws, now, last) if r.id not in seen]
+                runs.runs += [r for r in _logged(q, d.history, aws, now, last, failed_only) if r.id not in seen]
         except Skip:
             continue
         runs.runs.sort(key=lambda r: r.started, reverse=True)
@@ -303,7 +314,7 @@ def _failed_invocations(q: ScheduledQuery, aws: Aws, now: datetime) -> list[Run]
 LOG_WINDOWS = (1, 7, 30, 90, 365, 3653)
 
 
-def _logged(q: ScheduledQuery, h, aws: Aws, now: datetime, last: int) -> list[Run]:
+def _logged(q: ScheduledQuery, h, aws: Aws, now: datetime, last: int, failed_only: bool = False) -> list[Run]:
     """The query's runs kept by history.retain_days: the Data API's status change events, written by
     EventBridge to the log group. The filter pattern narrows the read; names are compared exactly."""
     runs: list[Run] = []
@@ -312,21 +323,24 @@ def _logged(q: ScheduledQuery, h, aws: Aws, now: datetime, last: int) -> list[Ru
         start = max(now - timedelta(days=days), now - timedelta(days=h.retain_days))
         if start >= end:
             break
-        runs += _log_window(q, h, aws, start, end)
+        runs += [r for r in _log_window(q, h, aws, start, end, failed_only) if r.status in FAILED or not failed_only]
         end = start
         if len(runs) >= last:
             break
     return sorted(runs, key=lambda r: r.started, reverse=True)[:last]
 
 
-def _log_window(q: ScheduledQuery, h, aws: Aws, start: datetime, end: datetime) -> list[Run]:
+def _log_window(q: ScheduledQuery, h, aws: Aws, start: datetime, end: datetime, failed_only: bool) -> list[Run]:
+    """One window of the log: the query's events (the pattern narrows, the name is compared), and
+    only events the Data API sent (the group's policy lets only the history rule write)."""
     permission = f"logs:FilterLogEvents on log-group:{h.log_group}"
+    pattern = f'$.detail.statementName = "{q.rule_name}"' + (' && ($.detail.state = "FAILED" || $.detail.state = "ABORTED")' if failed_only else "")
     runs, token = [], None
     while True:
         page = aws.call(
             "history log", permission, "logs", "filter_log_events", missing=("ResourceNotFoundException",), logGroupName=h.log_group,
             startTime=int(start.timestamp() * 1000), endTime=int(end.timestamp() * 1000),
-            filterPattern=f'{{ $.detail.statementName = "{q.rule_name}" }}', **({"nextToken": token} if token else {}),
+            filterPattern=f"{{ {pattern} }}", **({"nextToken": token} if token else {}),
         ) or {}
         for e in page.get("events", []):
             try:
@@ -334,7 +348,7 @@ def _log_window(q: ScheduledQuery, h, aws: Aws, start: datetime, end: datetime) 
                 detail = event["detail"]
             except (ValueError, KeyError, TypeError):
                 continue  # not an event EventBridge wrote
-            if detail.get("statementName") != q.rule_name:
+            if not isinstance(detail, dict) or event.get("source") != "aws.redshift-data" or detail.get("statementName") != q.rule_name:
                 continue
             rows = detail.get("rows")
             runs.append(Run(str(detail.get("state", "")), str(event.get("time", "")), rows=rows if isinstance(rows, int) else None, id=str(detail.get("statementId", "")), source="log"))
