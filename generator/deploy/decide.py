@@ -197,7 +197,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         kms_key=spec.kms_key,
         environment=loaded.environment,
         backend={k: v for k, v in spec.backend.s3.model_dump().items() if v is not None} if spec.backend else None,
-        history=_history(spec, arns),
+        history=_history(spec, arns, tuple(sorted(q.rule_name for q in queries if not q.rule_name.startswith(rule_prefix)))),
     )
 
 
@@ -211,14 +211,15 @@ def _schedule_key(spec) -> Value | None:
     return spec.kms_key if spec.kms_key.startswith("arn:") else None
 
 
-def _history(spec, arns: aws.Arns) -> HistoryLog | None:
-    """history.retain_days: one rule takes every status event under the spec's prefix to a log group.
-    The group's name starts with /aws/events/, as EventBridge's own log targets do."""
+def _history(spec, arns: aws.Arns, outside_prefix: tuple[str, ...]) -> HistoryLog | None:
+    """history.retain_days: one rule takes every status event under the spec's prefix (and of the
+    kept names outside it) to a log group. The group's name starts with /aws/events/, as
+    EventBridge's own log targets do."""
     if spec.history is None:
         return None
     rule = fit_name(f"{spec.name}-history", aws.RULE_NAME_MAX)
     group = f"/aws/events/rsqgen/{spec.name}/history"
-    return HistoryLog(spec.history.retain_days, group, rule, arns.events_rule(rule))
+    return HistoryLog(spec.history.retain_days, group, rule, arns.events_rule(rule), outside_prefix)
 
 
 def _notifications(spec, key: str, q, rule_arn: str, arns: aws.Arns, publishers: dict[str, list[str]]) -> tuple[tuple[StatusRule, ...], tuple[str, ...]]:

@@ -177,6 +177,7 @@ class HistoryLog:
     log_group: str  # /aws/events/...: EventBridge writes to it through the log group's resource policy
     rule_name: str
     rule_arn: str
+    statement_names: tuple[str, ...] = ()  # kept names outside the spec's prefix (adopted schedules), matched exactly
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,30 @@ resource "aws_cloudwatch_log_group" "this" {
 
 # EventBridge writes to CloudWatch Logs through the log group's resource policy, never a role
 # (EventBridge User Guide, "Using resource-based policies": CloudWatch Logs permissions). The
-# policy names this group only, not /aws/events/*.
+# policy names this group only, and only this account's history rule may write
+# (aws:SourceAccount, aws:SourceArn: the confused-deputy keys EventBridge sets), so no other rule,
+# such as one an operator may create, can write runs into the history.
 data "aws_iam_policy_document" "events_may_write" {
   statement {
-    sid       = "EventBridgeWritesStatementEvents"
+    sid       = "HistoryRuleWritesStatementEvents"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
 
     principals {
       type        = "Service"
       identifiers = ["events.amazonaws.com", "delivery.logs.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.this.arn]
     }
   }
 }
@@ -32,14 +46,14 @@ resource "aws_cloudwatch_log_resource_policy" "this" {
 
 resource "aws_cloudwatch_event_rule" "this" {
   name        = var.rule_name
-  description = "Keep the outcome of every statement named ${var.statement_prefix}* for ${var.retain_days} days (rsqgen history)"
+  description = "Keep the outcome of every statement named ${var.statement_prefix}*${length(var.statement_names) > 0 ? " (and ${length(var.statement_names)} more)" : ""} for ${var.retain_days} days (rsqgen history)"
   tags        = var.tags
 
   event_pattern = jsonencode({
     source        = ["aws.redshift-data"]
     "detail-type" = ["Redshift Data Statement Status Change"]
     detail = {
-      statementName = [{ prefix = var.statement_prefix }]
+      statementName = concat([{ prefix = var.statement_prefix }], var.statement_names)
     }
   })
 }

@@ -38,6 +38,22 @@ variable "statement_prefix" {
   }
 }
 
+variable "statement_names" {
+  description = "Statement names outside the prefix to keep too (schedules adopted with their own names), matched exactly."
+  type        = list(string)
+  default     = []
+}
+
+variable "account_id" {
+  description = "The account whose history rule may write to the log group (aws:SourceAccount)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "The account id must be 12 digits."
+  }
+}
+
 variable "tags" {
   description = "Tags for the log group and the rule."
   type        = map(string)

@@ -145,13 +145,16 @@ def _verify_history(aws: Aws, d: Deployment, checks: Checks) -> None:
     checks.equal("history log group retention", groups[h.log_group].get("retentionInDays"), h.retain_days)
     rule = aws.events.describe_rule(Name=h.rule_name)
     pattern = json.loads(rule["EventPattern"])
-    checks.equal("history rule pattern", pattern, {"source": ["aws.redshift-data"], "detail-type": ["Redshift Data Statement Status Change"], "detail": {"statementName": [{"prefix": d.rule_prefix}]}})
+    names = [{"prefix": d.rule_prefix}, *h.statement_names]
+    checks.equal("history rule pattern", pattern, {"source": ["aws.redshift-data"], "detail-type": ["Redshift Data Statement Status Change"], "detail": {"statementName": names}})
     (target,) = aws.events.list_targets_by_rule(Rule=h.rule_name)["Targets"]
     checks.equal("history rule target", (target["Arn"].rsplit(":log-group:", 1)[1].removesuffix(":*"), "RoleArn" in target), (h.log_group, False))
     policies = {p["policyName"]: json.loads(p["policyDocument"]) for p in aws.logs.describe_resource_policies()["resourcePolicies"]}
     (statement,) = policies[h.rule_name]["Statement"]
     checks.equal("history log policy", (sorted(statement["Principal"]["Service"]), sorted(_as_list(statement["Action"])), statement["Resource"].endswith(f":log-group:{h.log_group}:*")),
                  (["delivery.logs.amazonaws.com", "events.amazonaws.com"], ["logs:CreateLogStream", "logs:PutLogEvents"], True))
+    checks.equal("history log policy: only the history rule of this account writes", statement["Condition"],
+                 {"StringEquals": {"aws:SourceAccount": aws.account if d.account_id is None else d.account_id}, "ArnEquals": {"aws:SourceArn": rule["Arn"]}})
     for q in d.queries:
         checks.equal(f"{q.key}: runs with events (history keeps them)", q.with_event, True)
 

@@ -192,6 +192,7 @@ module "query_history" {
   log_group_name   = "/aws/events/rsqgen/analytics/history"
   retain_days      = 90
   statement_prefix = "QS2-"
+  account_id       = local.account_id
 }
 
 ################################################################################
