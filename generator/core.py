@@ -251,7 +251,7 @@ def adopt(out_dir: str | Path, region: str, *, name: str = "adopted", prefix: st
                 break
             except SpecError as exc:
                 if not _refuse_queries(result, exc):
-                    raise
+                    raise InputError("the account holds what a spec cannot express, outside any one query; nothing was written:\n" + str(exc)) from None
             if not result.found:
                 return Adopted(result)
     files = dict(rendered.files)
@@ -278,6 +278,8 @@ def _refuse_queries(result: live.Adoption, exc: SpecError) -> bool:
     for f in [f for f in result.found if f.key in refused]:
         result.found.remove(f)
         result.refused.append(live.Refused(f.name, refused[f.key]))
+    used = {f.role_arn for f in result.found}
+    result.old_roles = {arn: p for arn, p in result.old_roles.items() if arn in used}
     return True
 
 

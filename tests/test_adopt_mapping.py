@@ -115,6 +115,8 @@ def test_changes_made_on_purpose_are_listed():
         (rule(), [data_target(arn=WORKGROUP, DbUser="etl")], "QS2-", "Serverless workgroup as a database user"),
         (rule(), [data_target()] + [{"Id": f"s{i}", "Arn": TOPIC} for i in range(5)], "QS2-", "5 SNS targets"),
         (rule(), [data_target(), {"Id": "s", "Arn": TOPIC, "InputTransformer": {"InputTemplate": "x"}}], "QS2-", "SNS target s rewrites"),
+        (rule(), [{**data_target(), "RedshiftDataParameters": {"Sql": "SELECT 1;", "StatementName": "QS2-daily"}}], "QS2-", "names no database"),
+        (rule(), [data_target(DbUser=7)], "QS2-", "not of the shape EventBridge documents (DbUser)"),
     ],
 )
 def test_what_a_spec_cannot_express_is_refused_with_the_reason(r, targets, prefix, why):
@@ -149,6 +151,15 @@ def test_a_single_statement_schedule_on_a_workgroup_named_by_arn_or_name():
         assert (f.entry["sql"], f.warehouse, f.entry["auth"]) == ("SELECT 1;", "reporting", {"iam": True})
 
 
+def test_a_retry_policy_member_left_out_is_awss_default_and_a_window_without_maximum_is_refused():
+    partial = {**data_target(DbUser="etl"), "RetryPolicy": {"MaximumRetryAttempts": 2}}
+    assert mapped(rule(), partial).entry["retry"] == {"max_event_age_seconds": 86400, "max_attempts": 2}
+    s = schedule()
+    s["FlexibleTimeWindow"] = {"Mode": "FLEXIBLE"}
+    got = from_schedule(s, "QS2-", REGION, WORKGROUPS, set())
+    assert isinstance(got, Refused) and "no maximum" in got.why
+
+
 def test_a_schedule_of_another_target_is_not_a_scheduled_query():
     other = schedule()
     other["Target"]["Arn"] = "arn:aws:lambda:eu-west-1:111122223333:function:f"
@@ -165,6 +176,8 @@ def test_a_schedule_of_another_target_is_not_a_scheduled_query():
         ({"Input": json.dumps({"Database": "dev", "SecretArn": SECRET, "Sqls": ["a;"]})}, "no cluster or workgroup"),
         ({"Input": json.dumps({"Database": "dev", "WorkgroupName": "gone", "Sqls": ["a;"]})}, "does not exist"),
         ({"Input": json.dumps({"ClusterIdentifier": "c", "Sqls": ["a;"]})}, "no database"),
+        ({"Input": json.dumps({"Database": "dev", "WorkgroupName": ["reporting"], "Sqls": ["a;"]})}, "WorkgroupName is not a string"),
+        ({"Input": json.dumps({"Database": "dev", "ClusterIdentifier": "c", "Sqls": "a;"})}, "Sqls is not a list"),
     ],
 )
 def test_schedules_a_spec_cannot_express_are_refused(change, why):

@@ -171,9 +171,16 @@ def _auth(db_user: str | None, secret: str | None, serverless: bool) -> dict[str
 
 
 def _retry(policy: dict | None) -> dict[str, int] | None:
+    """A retry policy; a member left out is AWS's default (24 hours, 185 attempts: PutTargets'
+    RetryPolicy and the Scheduler's RetryPolicy reference)."""
     if not policy:
         return None
-    return {"max_event_age_seconds": policy["MaximumEventAgeInSeconds"], "max_attempts": policy["MaximumRetryAttempts"]}
+    return {"max_event_age_seconds": policy.get("MaximumEventAgeInSeconds", 86400), "max_attempts": policy.get("MaximumRetryAttempts", 185)}
+
+
+def _mistyped(fields: dict[str, Any], strings: tuple[str, ...]) -> str | None:
+    """The first field that is present but not a string (an API answer adopt does not know)."""
+    return next((k for k in strings if k in fields and not isinstance(fields[k], str)), None)
 
 
 def _sql(entry: dict[str, Any], sql: str | list[str]) -> None:
@@ -202,6 +209,10 @@ def from_rule(rule: dict, targets: list[dict], prefix: str, region: str, workgro
     if any(k in target for k in ("Input", "InputPath", "InputTransformer")):
         return Refused(name, "its Data API target rewrites the event (Input, InputPath or InputTransformer); a spec sends none")
     p = target["RedshiftDataParameters"]
+    if not isinstance(p, dict) or (bad := _mistyped(p, ("Database", "DbUser", "SecretManagerArn", "Sql", "StatementName"))):
+        return Refused(name, f"its Data API parameters are not of the shape EventBridge documents ({bad if isinstance(p, dict) else 'not an object'})")
+    if not p.get("Database"):
+        return Refused(name, "its Data API target names no database")
     if p.get("Sqls"):
         return Refused(name, "it runs a batch (Sqls) on a rule, which the Terraform provider cannot express (it would send one statement); make it a scheduler: scheduler query")
     if not p.get("Sql"):
@@ -267,6 +278,10 @@ def from_schedule(schedule: dict, prefix: str, region: str, workgroups: dict[str
         request = json.loads(target.get("Input") or "")
     except ValueError:
         return Refused(label, "its input is not JSON")
+    if isinstance(request, dict) and (bad := _mistyped(request, ("ClusterIdentifier", "WorkgroupName", "Database", "DbUser", "SecretArn", "Sql", "StatementName"))):
+        return Refused(label, f"its request's {bad} is not a string")
+    if isinstance(request, dict) and "Sqls" in request and not (isinstance(request["Sqls"], list) and all(isinstance(x, str) for x in request["Sqls"])):
+        return Refused(label, "its request's Sqls is not a list of statements")
     if not isinstance(request, dict) or set(request) - REQUEST_FIELDS:
         extra = sorted(set(request) - REQUEST_FIELDS) if isinstance(request, dict) else ["(not an object)"]
         return Refused(label, f"its Data API request has fields a spec does not express: {', '.join(extra)}")
@@ -306,6 +321,8 @@ def from_schedule(schedule: dict, prefix: str, region: str, workgroups: dict[str
         entry["enabled"] = False
     window = schedule.get("FlexibleTimeWindow") or {}
     if window.get("Mode") == "FLEXIBLE":
+        if not isinstance(window.get("MaximumWindowInMinutes"), int):
+            return Refused(label, "its flexible time window has no maximum")
         entry["flexible_window_minutes"] = window["MaximumWindowInMinutes"]
     for spec_key, api_key in (("start_date", "StartDate"), ("end_date", "EndDate")):
         if schedule.get(api_key):
@@ -377,21 +394,35 @@ def adopt(session, region: str, prefix: str, warehouse: str | None = None) -> Ad
     try:
         result.account = aws.call("credentials", "sts:GetCallerIdentity (allowed to everyone)", "sts", "get_caller_identity")["Account"]
         rules = [r for r in aws.pages("rules", "events:ListRules (no resource type: *)", "events", "list_rules", "Rules", NamePrefix=prefix) if r["Name"].startswith(prefix)]
-        workgroups = {w["workgroupArn"]: w["workgroupName"] for w in aws.pages("workgroups", "redshift-serverless:ListWorkgroups", "redshift-serverless", "list_workgroups", "workgroups")}
-        found: list[Found | Refused | None] = []
+        read: list[tuple[str, dict, list | None, dict | None]] = []  # (label, rule or schedule, targets, tags)
         for rule in sorted(rules, key=lambda r: r["Name"]):
             targets = aws.call("targets", f"events:ListTargetsByRule on rule/{prefix}*", "events", "list_targets_by_rule", Rule=rule["Name"])["Targets"]
             if not any("RedshiftDataParameters" in t for t in targets):
                 result.skipped += 1
                 continue
             tags = aws.call("tags", f"events:ListTagsForResource on rule/{prefix}*", "events", "list_tags_for_resource", ResourceARN=rule["Arn"])["Tags"]
-            found.append(from_rule(rule, targets, prefix, region, workgroups, {t["Key"]: t["Value"] for t in tags}))
+            read.append((rule["Name"], rule, targets, {t["Key"]: t["Value"] for t in tags}))
         summaries = aws.pages("schedules", "scheduler:ListSchedules", "scheduler", "list_schedules", "Schedules")
         for summary in sorted(summaries, key=lambda s: (s.get("GroupName", ""), s["Name"])):
-            if not UNIVERSAL.fullmatch((summary.get("Target") or {}).get("Arn", "")):
-                continue
-            schedule = aws.call("schedules", "scheduler:GetSchedule", "scheduler", "get_schedule", Name=summary["Name"], GroupName=summary.get("GroupName", "default"))
-            found.append(from_schedule(schedule, prefix, region, workgroups, set(workgroups.values())))
+            if UNIVERSAL.fullmatch((summary.get("Target") or {}).get("Arn", "")):
+                group = summary.get("GroupName", "default")
+                read.append((f"{group}/{summary['Name']}", aws.call("schedules", "scheduler:GetSchedule", "scheduler", "get_schedule", Name=summary["Name"], GroupName=group), None, None))
+        # Workgroups are listed only when a target names one (an account may not offer Serverless).
+        serverless = any(WORKGROUP_ARN.fullmatch(str(t.get("Arn", ""))) for _, _, targets, _ in read for t in targets or []) or any(
+            '"WorkgroupName"' in str((item.get("Target") or {}).get("Input", "")) for _, item, targets, _ in read if targets is None
+        )
+        workgroups = {}
+        if serverless:
+            workgroups = {w["workgroupArn"]: w["workgroupName"] for w in aws.pages("workgroups", "redshift-serverless:ListWorkgroups", "redshift-serverless", "list_workgroups", "workgroups")}
+        found: list[Found | Refused | None] = []
+        for label, item, targets, tags in read:
+            try:
+                if targets is not None:
+                    found.append(from_rule(item, targets, prefix, region, workgroups, tags))
+                else:
+                    found.append(from_schedule(item, prefix, region, workgroups, set(workgroups.values())))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer of a shape AWS does not document
+                found.append(Refused(label, f"it has a shape adopt does not know ({type(exc).__name__}: {exc})"))
         for item in found:
             if isinstance(item, Refused):
                 result.refused.append(item)
