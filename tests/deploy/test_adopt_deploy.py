@@ -224,7 +224,7 @@ def test_adopt_imports_console_made_queries_and_replaces_nothing(account, terraf
     finally:
         data.stop()
     assert (code, doctor["findings"], doctor["not_run"]) == (0, [], []), doctor
-    assert data.calls.get("ListStatements"), "doctor did not read the statements"
+    assert data.calls.get("ListStatements") == 2, "doctor lists the prefix QS2- and the kept name nightly-load, each once"
     tf.destroy()
 
 
