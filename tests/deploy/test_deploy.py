@@ -184,11 +184,19 @@ def apply_edit_destroy(case: Case, tmp_path: Path, terraform, moto: MotoServer, 
     for w in d.warehouses:
         if w.type == "cluster" and not w.created:
             aws.redshift.create_cluster(ClusterIdentifier=w.identifier, NodeType="ra3.large", MasterUsername="owner", MasterUserPassword="Owner-password-1", ClusterType="single-node")
+    #     It runs as an operator when the spec has user operators (the role trusts them: doctor
+    #     then also reads the statements), else as moto's own user (a note says what was not read).
     data_api.reset(sts_url=moto.url)
-    env = live_env(moto.url, d.region, serverless=workgroups.url, data_api=data_api.url)
+    operator = next(iter(d.operators.users), None)
+    key = aws.iam.create_access_key(UserName=operator)["AccessKey"] if operator else None
+    keys = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]} if key else {}
+    env = live_env(moto.url, d.region, serverless=workgroups.url, data_api=data_api.url, **keys)
     started = time.monotonic()
     code, report = rsqgen_json(["doctor", str(src / "spec.yaml")], env)
     wall = time.monotonic() - started
+    if key:
+        aws.iam.delete_access_key(UserName=operator, AccessKeyId=key["AccessKeyId"])  # the user's owner would not leave it
+        assert data_api.calls.get("ListStatements"), "doctor, run by an operator, did not read the statements"
     assert (code, report["findings"], report["not_run"]) == (0, [], []), f"doctor on the applied example: {json.dumps(report, indent=2)}"
     figures["doctor"] = f"healthy: {report['checks']} checks in {report['seconds']} s ({wall:.1f} s for the whole command)"
 
