@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import deploy, live, render, spec, writer
+from . import aws, deploy, live, render, spec, writer
 from .deploy import Deployment
 from .errors import InputError, OutputError, SpecError
 from .render import diagram as diagrams
@@ -216,7 +216,7 @@ def history(spec_path: str | Path, query: str | None = None, *, last: int = 10, 
 
 def run(spec_path: str | Path, query: str, *, wait: bool = True, env: str | None = None, region: str | None = None) -> live.RunResult:
     """Run one query once now, exactly as its deployed schedule would."""
-    return live.run(*_live(spec_path, env, region), query, wait=wait)
+    return live.run(*_live(spec_path, env, region), query, wait=wait, spec=str(spec_path))
 
 
 @dataclass
@@ -235,9 +235,13 @@ def adopt(out_dir: str | Path, region: str, *, name: str = "adopted", prefix: st
         raise InputError(f"--prefix {prefix!r}: use QS2- (query editor v2) or QS- (query editor v1)")
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", name):
         raise InputError(f"--name {name!r}: 1-31 characters: a lowercase letter, then lowercase letters, digits or '-'")
+    if region not in aws.REGIONS:
+        raise InputError(f"--region {region!r} is not an AWS region; use a region code such as eu-west-1")
     out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"{out} exists and is not an empty folder: adopt writes a new folder")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file: adopt writes a new folder")
+    if out.exists() and any(out.iterdir()):
+        raise InputError(f"{out} is not empty: adopt writes a new (or empty) folder")
     result = live.adopt(boto3.session.Session(region_name=region), region, prefix, warehouse)
     if result.not_run or not result.found:
         return Adopted(result)
@@ -254,16 +258,11 @@ def adopt(out_dir: str | Path, region: str, *, name: str = "adopted", prefix: st
                     raise InputError("the account holds what a spec cannot express, outside any one query; nothing was written:\n" + str(exc)) from None
             if not result.found:
                 return Adopted(result)
-    files = dict(rendered.files)
-    extra = {"spec.yaml": text.encode(), "imports.tf": render.imports_tf(result.imports)}
-    writer.write_tree(out, files)
-    try:
-        for rel, data in extra.items():
-            writer.write_file(out / rel, data)
-    except OSError:
-        shutil.rmtree(out, ignore_errors=True)  # it was new: nothing half-written is left
-        raise
-    return Adopted(result, out, rendered)
+    # The folder is swapped in whole: a shell (and this process) inside it would see the old one,
+    # so it is written by its absolute path, and named so when it is where we stand.
+    absolute, here = out.resolve(), Path.cwd().resolve()
+    writer.write_tree(absolute, rendered.files, beside={"spec.yaml": text.encode(), "imports.tf": render.imports_tf(result.imports)})
+    return Adopted(result, absolute if absolute == here else out, rendered)
 
 
 def _refuse_queries(result: live.Adoption, exc: SpecError) -> bool:

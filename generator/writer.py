@@ -26,7 +26,7 @@ from pathlib import Path
 from .errors import OutputError
 from .text import diff_lines
 
-__all__ = ["KEPT_FILES", "MANIFEST", "WriteResult", "assess", "diff_tree", "manifest_bytes", "read_manifest", "write_file", "write_tree"]
+__all__ = ["KEPT_FILES", "MANIFEST", "WriteResult", "assess", "diff_tree", "manifest_bytes", "read_manifest", "write_tree"]
 
 MANIFEST = ".rsqgen-manifest.json"
 
@@ -185,9 +185,14 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(a))
 
 
-def write_tree(out: Path, files: dict[str, bytes], *, force: bool = False) -> WriteResult:
+def write_tree(out: Path, files: dict[str, bytes], *, force: bool = False, beside: dict[str, bytes] | None = None) -> WriteResult:
+    """Write `files` as the whole tree at `out`, atomically. `beside`: files of the kept kinds
+    (KEPT_FILES, e.g. adopt's spec.yaml and imports.tf) written with the tree, in the same swap,
+    but not recorded as rsqgen's: later renders keep them."""
     out = Path(out)
     removed, keep = assess(out, files, force=force)
+    beside = beside or {}
+    assert all(_is_kept(rel) for rel in beside), f"not files a render keeps: {sorted(beside)}"
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.rsqgen-new-", dir=parent))
@@ -200,6 +205,8 @@ def write_tree(out: Path, files: dict[str, bytes], *, force: bool = False) -> Wr
         (staging / MANIFEST).write_bytes(manifest_bytes(files))
         for rel in keep:
             _link_or_copy(out / rel, staging / rel)
+        for rel, data in beside.items():
+            (staging / rel).write_bytes(data)
         for f in sorted(staging.rglob("*")):
             if f.is_file() and not f.is_symlink():
                 with open(f, "rb") as fh:
@@ -209,13 +216,6 @@ def write_tree(out: Path, files: dict[str, bytes], *, force: bool = False) -> Wr
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return WriteResult(out, tuple(files), tuple(removed), tuple(keep))
-
-
-def write_file(path: Path, data: bytes) -> None:
-    """One file beside a tree, atomically: written whole under another name, then renamed."""
-    staging = path.with_name(f".{path.name}.rsqgen-tmp")
-    staging.write_bytes(data)
-    os.replace(staging, path)
 
 
 def _folder_mode(out: Path) -> int:

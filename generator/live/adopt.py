@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from ..errors import ExitCode
-from .aws import Aws, NotRun, Skip
+from .aws import Aws, NotRun, Skip, where
 
 __all__ = ["Adoption", "Found", "Refused", "adopt", "from_rule", "from_schedule", "operators_from_trust"]
 
@@ -80,6 +80,7 @@ class Adoption:
     old_roles: dict[str, list[str]] = field(default_factory=dict)  # role ARN -> its managed policies
     notes: list[str] = field(default_factory=list)
     skipped: int = 0  # rules or schedules under the prefix that are not Data API schedules
+    elsewhere: int = 0  # adoptable, but on another warehouse than --warehouse
     checks: int = 0
 
     @property
@@ -102,7 +103,7 @@ class Adoption:
 
     def to_text(self, out: str | None) -> str:
         rules = sum(f.backend == "rule" for f in self.found)
-        lines = [f"Account {self.account}, region {self.region}: adopted {len(self.found)} of {len(self.found) + len(self.refused)} "
+        lines = [f"{where(self.account, self.region)}: adopted {len(self.found)} of {len(self.found) + len(self.refused)} "
                  f"scheduled queries ({rules} rule(s) named {self.prefix}*, {len(self.found) - rules} schedule(s)), {len(self.imports)} imports."]
         lines += [f"ADOPTED  {f.name} -> queries.{f.key} ({len(f.imports)} imports)" for f in self.found]
         lines += [f"REFUSED  {r.name}: {r.why}" for r in self.refused]
@@ -117,7 +118,12 @@ class Adoption:
             lines += [f"Wrote {out}/spec.yaml, {out}/imports.tf and the Terraform tree. Next:", f"  cd {out}", "  terraform init",
                       "  terraform plan -out=tfplan    # imports; nothing destroyed, nothing replaced", "  terraform apply tfplan"]
         elif not self.not_run:
-            lines.append("Nothing was written: nothing could be adopted.")
+            why = f"no rule named {self.prefix}* with a Redshift Data API target, and no Data API schedule, could be adopted"
+            if self.elsewhere:
+                why += f" on that warehouse ({self.elsewhere} on others: leave out --warehouse)"
+            if self.skipped:
+                why += f"; {self.skipped} {self.prefix}* rule(s) have no Data API target"
+            lines.append(f"Nothing was written: {why}.")
         return "\n".join(lines) + "\n"
 
     @property
@@ -428,6 +434,8 @@ def adopt(session, region: str, prefix: str, warehouse: str | None = None) -> Ad
                 result.refused.append(item)
             elif item is not None and (warehouse is None or item.warehouse == warehouse):
                 result.found.append(item)
+            elif item is not None:
+                result.elsewhere += 1
         _one_group_and_key(result)
         _unique_keys(result)
         result.found.sort(key=lambda f: f.key)

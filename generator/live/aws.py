@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["HISTORY_HOURS", "Aws", "NotRun", "Skip", "as_role"]
+__all__ = ["HISTORY_HOURS", "Aws", "NotRun", "Skip", "as_role", "where", "plural"]
 
 HISTORY_HOURS = 24  # the Data API keeps statements 24 hours
 
@@ -61,7 +61,7 @@ class Aws:
             self.report.not_run.append(NotRun(check, f"{error.get('Code', '')}: {error.get('Message', '')}", permission))
             raise Skip from None
         except BotoCoreError as exc:
-            self.report.not_run.append(NotRun(check, f"{type(exc).__name__}: {exc}", permission))
+            self.report.not_run.append(NotRun(check, f"{type(exc).__name__}: {exc}", _remedy(exc, permission)))
             raise Skip from None
 
 
@@ -76,3 +76,21 @@ def as_role(aws: Aws, role_arn: str, purpose: str) -> Aws:
     session = boto3.session.Session(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
     return Aws(session, aws.region, aws.report)
 
+
+def _remedy(exc: Exception, permission: str) -> str:
+    """What a check needs when AWS was not reached at all: credentials, or the network."""
+    name = type(exc).__name__
+    if name in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound", "NoRegionError"):
+        return "credentials and a region: AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; AWS_REGION (boto3's standard chain)"
+    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError", "SSLError"):
+        return "network access to AWS (or to AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> if set); then " + permission
+    return permission
+
+
+def where(account: str, region: str) -> str:
+    """The report's first words: the account the credentials reach, or that they reached none."""
+    return f"Account {account}, region {region}" if account else f"No account reached (region {region})"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")

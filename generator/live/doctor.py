@@ -20,7 +20,7 @@ from typing import Any
 from ..deploy import Deployment, ScheduledQuery
 from ..errors import ExitCode
 from ..values import Ref, resolve
-from .aws import HISTORY_HOURS, Aws, NotRun, Skip, as_role
+from .aws import HISTORY_HOURS, Aws, NotRun, Skip, as_role, plural, where
 
 __all__ = ["Finding", "Report", "doctor"]
 
@@ -76,7 +76,7 @@ class Report:
         return json.dumps(doc, indent=2) + "\n"
 
     def to_text(self) -> str:
-        lines = [f"Account {self.account}, region {self.region}: {self.checks} checks in {self.seconds:.1f} s."]
+        lines = [f"{where(self.account, self.region)}: {plural(self.checks, 'check')} in {self.seconds:.1f} s."]
         for f in self.findings:
             lines += [f"FINDING  {f.id}  {f.resource}", f"  what: {f.what}", f"  why:  {f.why}", f"  fix:  {f.fix}"]
         for n in self.not_run:

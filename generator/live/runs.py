@@ -24,7 +24,7 @@ from typing import Any
 from ..deploy import Deployment, ScheduledQuery
 from ..errors import ExitCode, InputError
 from ..values import resolve
-from .aws import HISTORY_HOURS, Aws, NotRun, Skip, as_role
+from .aws import HISTORY_HOURS, Aws, NotRun, Skip, as_role, plural, where
 
 __all__ = ["History", "Run", "RunResult", "history", "run"]
 
@@ -85,7 +85,7 @@ class History:
 
     def to_text(self) -> str:
         window = f"{self.retain_days} days (older than {HISTORY_HOURS} hours: from the log, the time it ended)" if self.retain_days else f"{HISTORY_HOURS} hours"
-        lines = [f"Account {self.account}, region {self.region}: runs of the last {window}, newest first."]
+        lines = [f"{where(self.account, self.region)}: runs of the last {window}, newest first."]
         for q in self.queries:
             lines.append(f"{q.name} ({q.query})" + ("" if q.runs else ": no runs"))
             for r in q.runs:
@@ -94,7 +94,7 @@ class History:
                     continue
                 took = "" if r.duration_seconds is None else f"{r.duration_seconds:.1f} s"
                 took = "(log)" if r.source == "log" else took
-                rows = "" if r.rows is None or r.rows < 0 else f"{r.rows} rows"
+                rows = "" if r.rows is None else plural(r.rows, "row")
                 lines.append(f"  {r.status:<17} {_clock(r.started)}  {took:>8}  {rows or r.error}".rstrip())
         for n in self.not_run:
             lines += [f"NOT_RUN  {n.check}", f"  error: {n.error}", f"  needs: {n.permission}"]
@@ -109,6 +109,7 @@ class History:
 class RunResult:
     query: str
     name: str
+    spec: str = "SPEC"  # the spec's path as given, for the hints
     id: str = ""
     status: str = ""
     duration_seconds: float | None = None
@@ -137,7 +138,7 @@ class RunResult:
             if self.error:
                 lines.append(f"  error: {self.error}")
             if self.status not in DONE:
-                lines.append(f"  follow it with: rsqgen history SPEC {self.query}")
+                lines.append(f"  follow it with: rsqgen history {self.spec} {self.query}")
         elif self.not_run:
             lines.append(f"{self.name}: could not run")
         for n in self.not_run:
@@ -204,10 +205,10 @@ def _query(d: Deployment, key: str) -> ScheduledQuery:
 # run
 
 
-def run(d: Deployment, session, key: str, *, wait: bool = True, timeout: float = 900.0, poll: float = 1.0) -> RunResult:
+def run(d: Deployment, session, key: str, *, wait: bool = True, timeout: float = 900.0, poll: float = 1.0, spec: str = "SPEC") -> RunResult:
     """Run query `key` once now, with the deployed schedule's role and Data API request."""
     q = _query(d, key)
-    result = RunResult(q.key, q.rule_name)
+    result = RunResult(q.key, q.rule_name, spec)
     report = History(region=d.region)
     aws = Aws(session, d.region, report)  # its NOT_RUN entries become the result's
     try:
@@ -224,11 +225,11 @@ def run(d: Deployment, session, key: str, *, wait: bool = True, timeout: float =
             result.status = got["Status"]
             if result.status in DONE:
                 result.duration_seconds = _seconds(got.get("Duration"))
-                result.rows = got.get("ResultRows")
+                result.rows = _rows(got.get("ResultRows"))
                 result.error = got.get("Error", "")
                 break
             if time.monotonic() > deadline:
-                report.not_run.append(NotRun("follow the statement", f"still {result.status} after {timeout:.0f} s", f"nothing: follow it with rsqgen history SPEC {q.key}"))
+                report.not_run.append(NotRun("follow the statement", f"still {result.status} after {timeout:.0f} s", f"nothing: follow it with rsqgen history {spec} {q.key}"))
                 break
             time.sleep(poll)
     except Skip:
@@ -255,6 +256,9 @@ def history(d: Deployment, session, key: str | None = None, *, last: int = 10, f
     now = now or datetime.now(timezone.utc)
     try:
         report.account = aws.call("credentials", "sts:GetCallerIdentity (allowed to everyone)", "sts", "get_caller_identity")["Account"]
+        if aws.call("schedule role", "iam:GetRole on the role", "iam", "get_role", missing=("NoSuchEntity",), RoleName=d.role.name) is None:
+            report.not_run.append(NotRun("schedule role", f"the schedule role {d.role.name} does not exist", "terraform apply first: a query's runs are its schedule role's statements"))
+            return report
         data = as_role(aws, resolve(d.role.arn, report.account), "history")
     except Skip:
         return report
@@ -292,7 +296,7 @@ def _statements(q: ScheduledQuery, data: Aws, last: int, statuses: tuple[str, ..
         got = data.call("statements", LIST_PERMISSION, "redshift-data", "describe_statement", missing=("ResourceNotFoundException",), Id=s["Id"]) or {}
         runs.append(Run(
             status=got.get("Status", s["Status"]), started=_iso(s["CreatedAt"]), duration_seconds=_seconds(got.get("Duration")),
-            rows=got.get("ResultRows"), error=got.get("Error", ""), id=s["Id"],
+            rows=_rows(got.get("ResultRows")), error=got.get("Error", ""), id=s["Id"],
         ))
     return runs
 
@@ -351,10 +355,15 @@ def _log_window(q: ScheduledQuery, h, aws: Aws, start: datetime, end: datetime, 
             if not isinstance(detail, dict) or event.get("source") != "aws.redshift-data" or detail.get("statementName") != q.rule_name:
                 continue
             rows = detail.get("rows")
-            runs.append(Run(str(detail.get("state", "")), str(event.get("time", "")), rows=rows if isinstance(rows, int) else None, id=str(detail.get("statementId", "")), source="log"))
+            runs.append(Run(str(detail.get("state", "")), str(event.get("time", "")), rows=_rows(rows), id=str(detail.get("statementId", "")), source="log"))
         token = page.get("nextToken")
         if not token:
             return runs
+
+
+def _rows(value: Any) -> int | None:
+    """ResultRows (and an event's rows): -1 means none, as for a statement that failed."""
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 def _seconds(duration_ns: Any) -> float | None:

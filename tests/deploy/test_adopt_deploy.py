@@ -8,11 +8,12 @@ empty. What adopt cannot express is refused by name, the rest adopted (exit 1).
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers.live import live_env, rsqgen, rsqgen_json
+from helpers.live import RSQGEN, live_env, rsqgen, rsqgen_json
 from helpers.motoserver import (
     OVERRIDE_FILE,
     MotoServer,
@@ -241,14 +242,25 @@ def test_adopt_query_editor_v1_names(account, terraform, tmp_path):
     assert plan.counts()["delete"] == 0 and plan.counts()["replace"] == 0, plan.changes()
 
 
+def test_adopt_into_the_folder_you_are_in(account, tmp_path):
+    """`-o .` inside an empty folder: the folder is swapped in whole, spec and imports with it."""
+    here = tmp_path / "here"
+    here.mkdir()
+    # The QS- rule is still there (the first test's destroy took the QS2- ones and the schedule).
+    proc = subprocess.run([RSQGEN, "adopt", "--region", REGION, "-o", ".", "--prefix", "QS-"], capture_output=True, text=True, env=account.env(), cwd=here, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (here / "spec.yaml").is_file() and (here / "imports.tf").is_file() and (here / "main.tf").is_file()
+    assert f"cd {here.resolve()}" in proc.stdout, "a shell inside the folder sees the old one: the report names it"
+
+
 def test_adopt_refuses_bad_input_and_says_when_it_cannot_read(account, tmp_path):
     taken = tmp_path / "taken"
     taken.mkdir()
     (taken / "main.tf").write_text("# mine\n")
     proc = rsqgen(["adopt", "--region", REGION, "-o", str(taken)], account.env())
-    assert proc.returncode == 2 and "not an empty folder" in proc.stderr and (taken / "main.tf").read_text() == "# mine\n"
+    assert proc.returncode == 2 and "is not empty" in proc.stderr and (taken / "main.tf").read_text() == "# mine\n"
     proc = rsqgen(["adopt", "--region", REGION, "-o", str(tmp_path / "x"), "--prefix", "QS3-"], account.env())
     assert proc.returncode == 2 and "--prefix" in proc.stderr
     dead = f"http://127.0.0.1:{free_port()}"
     code, report = rsqgen_json(["adopt", "--region", REGION, "-o", str(tmp_path / "y")], account.env(AWS_ENDPOINT_URL_EVENTBRIDGE=dead, AWS_MAX_ATTEMPTS="1"))
-    assert code == 3 and report["not_run"][0]["permission"].startswith("events:ListRules") and not (tmp_path / "y").exists()
+    assert code == 3 and "network access" in report["not_run"][0]["permission"] and "events:ListRules" in report["not_run"][0]["permission"] and not (tmp_path / "y").exists()

@@ -234,6 +234,16 @@ def test_run_reports_a_failed_statement_with_exit_1(applied):
     assert text.returncode == 1 and "FAILED" in text.stdout and "permission denied" in text.stdout
 
 
+def test_history_of_a_spec_not_applied_says_so(applied, tmp_path):
+    """Another spec name: its role does not exist (moto would let anyone assume it: doctor's rule,
+    judge by what exists, holds for history too)."""
+    other = tmp_path / "spec.yaml"
+    other.write_text(applied.spec.read_text().replace("name: analytics", "name: not-applied", 1))
+    (tmp_path / "vacuum_events.sql").write_bytes((applied.spec.parent / "vacuum_events.sql").read_bytes())
+    code, report = rsqgen_json(["history", str(other)], applied.env())
+    assert code == 3 and "does not exist" in report["not_run"][0]["error"] and not applied.data.calls
+
+
 def test_run_of_an_unknown_query_is_bad_input(applied):
     proc = rsqgen(["run", str(applied.spec), "no-such-query"], applied.env())
     assert proc.returncode == 2 and "refresh-daily-sales" in proc.stderr and not applied.data.statements()
