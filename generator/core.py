@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from .deploy import Deployment
 from .errors import InputError, OutputError, SpecError
 from .render import diagram as diagrams
 from .spec import LoadedSpec
+from .spec.model import SPEC_NAME, SPEC_NAME_ALLOWED
 from .spec.schema import schema_json
 from .tools import checks, shapes
 from .tools import explain as explaining
@@ -233,8 +233,8 @@ def adopt(out_dir: str | Path, region: str, *, name: str = "adopted", prefix: st
 
     if prefix not in live.PREFIXES:
         raise InputError(f"--prefix {prefix!r}: use QS2- (query editor v2) or QS- (query editor v1)")
-    if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", name):
-        raise InputError(f"--name {name!r}: 1-31 characters: a lowercase letter, then lowercase letters, digits or '-'")
+    if not SPEC_NAME.fullmatch(name):
+        raise InputError(f"--name {name!r}: {SPEC_NAME_ALLOWED}")
     if region not in aws.REGIONS:
         raise InputError(f"--region {region!r} is not an AWS region; use a region code such as eu-west-1")
     out = Path(out_dir)

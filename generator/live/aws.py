@@ -4,9 +4,10 @@ NOT_RUN (the check, the error, the permission it needs), never into a silent pas
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-__all__ = ["HISTORY_HOURS", "Aws", "NotRun", "Skip", "as_role", "where", "plural"]
+__all__ = ["HISTORY_HOURS", "Aws", "NotRun", "Skip", "as_role", "failed_invocations", "plural", "where"]
 
 HISTORY_HOURS = 24  # the Data API keeps statements 24 hours
 
@@ -35,10 +36,11 @@ class Aws:
             self._clients[service] = self.session.client(service, region_name=self.region)
         return self._clients[service]
 
-    def pages(self, check: str, permission: str, service: str, operation: str, key: str, **kwargs: Any) -> list:
-        """Every item of a paged list call (100 topics a page, say), or NOT_RUN."""
+    def pages(self, check: str, permission: str, service: str, operation: str, key: str, missing: tuple[str, ...] = (), **kwargs: Any) -> list:
+        """Every item of a paged list call (botocore's paginator follows the tokens), or NOT_RUN;
+        [] when the error code is one of `missing`."""
         pages = lambda: self.client(service).get_paginator(operation).paginate(**kwargs)  # noqa: E731
-        return self._run(check, permission, (), lambda: [item for page in pages() for item in page.get(key, [])])
+        return self._run(check, permission, missing, lambda: [item for page in pages() for item in page.get(key, [])]) or []
 
     def call(self, check: str, permission: str, service: str, operation: str, missing: tuple[str, ...] = (), **kwargs: Any) -> Any:
         """The response; None when the error code is one of `missing` (the resource does not exist)."""
@@ -75,6 +77,17 @@ def as_role(aws: Aws, role_arn: str, purpose: str) -> Aws:
     c = got["Credentials"]
     session = boto3.session.Session(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
     return Aws(session, aws.region, aws.report)
+
+
+def failed_invocations(aws: Aws, rule_name: str, now: datetime) -> list[dict]:
+    """The rule's FailedInvocations of the last 24 hours, by the hour (AWS/Events, dimension
+    RuleName), ending 5 minutes after `now` so that a datapoint stamped now is inside."""
+    got = aws.call(
+        "failed invocations", "cloudwatch:GetMetricStatistics", "cloudwatch", "get_metric_statistics",
+        Namespace="AWS/Events", MetricName="FailedInvocations", Dimensions=[{"Name": "RuleName", "Value": rule_name}],
+        StartTime=now - timedelta(hours=HISTORY_HOURS), EndTime=now + timedelta(minutes=5), Period=3600, Statistics=["Sum"],
+    )
+    return [p for p in got.get("Datapoints", []) if p.get("Sum")]
 
 
 def _remedy(exc: Exception, permission: str) -> str:

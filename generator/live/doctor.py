@@ -14,13 +14,13 @@ import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from ..deploy import Deployment, ScheduledQuery
 from ..errors import ExitCode
 from ..values import Ref, resolve
-from .aws import HISTORY_HOURS, Aws, NotRun, Skip, as_role, plural, where
+from .aws import HISTORY_HOURS, Aws, NotRun, Skip, as_role, failed_invocations, plural, where
 
 __all__ = ["Finding", "Report", "doctor"]
 
@@ -310,12 +310,7 @@ def _allows_publish(policy: dict, topic_arn: str, rule_arn: str) -> bool:
 def _failed_invocations(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
     rules = [q.rule_name for q in d.queries if q.backend == "rule"] + [s.rule_name for s in d.statuses] + ([d.history.rule_name] if d.history else [])
     for name in rules:
-        got = aws.call(
-            "failed invocations", "cloudwatch:GetMetricStatistics", "cloudwatch", "get_metric_statistics",
-            Namespace="AWS/Events", MetricName="FailedInvocations", Dimensions=[{"Name": "RuleName", "Value": name}],
-            StartTime=now - timedelta(hours=HISTORY_HOURS), EndTime=now + timedelta(minutes=5), Period=3600, Statistics=["Sum"],
-        )
-        failed = sum(p.get("Sum", 0) for p in got.get("Datapoints", []))
+        failed = sum(p["Sum"] for p in failed_invocations(aws, name, now))
         if failed:
             report.findings.append(Finding("failed-invocations", name, f"EventBridge could not invoke the target {int(failed)} time(s) in the last {HISTORY_HOURS} hours", "those runs never reached the Data API: no statement, no history", "check the target's role (trust, permissions) and the topic policies; `rsqgen doctor` lists what it found"))
 
@@ -341,18 +336,13 @@ def _failed_statements(d: Deployment, aws: Aws, report: Report, account: str, ro
     data = as_role(aws, role_arn, "doctor")
     permission = "redshift-data:ListStatements and redshift-data:DescribeStatement (the schedule role has them)"
     names = {q.rule_name: q for q in d.queries}
-    failed: dict[str, list[dict]] = {}
+    failed: dict[str, dict[str, dict]] = {}  # name -> id -> statement
     for prefix in [d.rule_prefix] + sorted(n for n in names if not n.startswith(d.rule_prefix)):
-        token = None
-        while True:
-            page = data.call("failed statements", permission, "redshift-data", "list_statements", StatementName=prefix, Status="ALL", RoleLevel=True, MaxResults=100, **({"NextToken": token} if token else {}))
-            for s in page.get("Statements", []):
-                if s.get("StatementName") in names and s.get("Status") in ("FAILED", "ABORTED") and s["Id"] not in {f["Id"] for f in failed.get(s["StatementName"], [])}:
-                    failed.setdefault(s["StatementName"], []).append(s)
-            token = page.get("NextToken")
-            if not token:
-                break
-    for name, statements in sorted(failed.items()):
+        for s in data.pages("failed statements", permission, "redshift-data", "list_statements", "Statements", StatementName=prefix, Status="ALL", RoleLevel=True):
+            if s.get("StatementName") in names and s.get("Status") in ("FAILED", "ABORTED"):
+                failed.setdefault(s["StatementName"], {})[s["Id"]] = s
+    for name, by_id in sorted(failed.items()):
+        statements = list(by_id.values())
         latest = max(statements, key=lambda s: s["CreatedAt"])
         got = data.call("failed statements", permission, "redshift-data", "describe_statement", missing=("ResourceNotFoundException",), Id=latest["Id"]) or {}
         error = got.get("Error") or latest["Status"]

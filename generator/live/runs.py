@@ -24,14 +24,14 @@ from typing import Any
 from ..deploy import Deployment, ScheduledQuery
 from ..errors import ExitCode, InputError
 from ..values import resolve
-from .aws import HISTORY_HOURS, Aws, NotRun, Skip, as_role, plural, where
+from .aws import HISTORY_HOURS, Aws, NotRun, Skip, as_role, failed_invocations, plural, where
 
 __all__ = ["History", "Run", "RunResult", "history", "run"]
 
 FAILED = ("FAILED", "ABORTED")
 DONE = ("FINISHED", *FAILED)
 INVOCATION_FAILED = "INVOCATION_FAILED"  # EventBridge could not call the Data API (FailedInvocations)
-MAX_PAGES = 100  # 10,000 statements of one name in 24 hours: more than a schedule can make
+MAX_STATEMENTS = 10_000  # of one name in 24 hours: more than a schedule can make
 LIST_PERMISSION = "redshift-data:ListStatements and redshift-data:DescribeStatement (the schedule role has them)"
 
 
@@ -116,6 +116,7 @@ class RunResult:
     rows: int | None = None
     error: str = ""
     not_run: list[NotRun] = field(default_factory=list)
+    checks: int = 0  # AWS calls made
 
     @property
     def exit_code(self) -> int:
@@ -209,8 +210,7 @@ def run(d: Deployment, session, key: str, *, wait: bool = True, timeout: float =
     """Run query `key` once now, with the deployed schedule's role and Data API request."""
     q = _query(d, key)
     result = RunResult(q.key, q.rule_name, spec)
-    report = History(region=d.region)
-    aws = Aws(session, d.region, report)  # its NOT_RUN entries become the result's
+    aws = Aws(session, d.region, result)
     try:
         request = _request(q, d, aws)
         if request is None:
@@ -229,12 +229,11 @@ def run(d: Deployment, session, key: str, *, wait: bool = True, timeout: float =
                 result.error = got.get("Error", "")
                 break
             if time.monotonic() > deadline:
-                report.not_run.append(NotRun("follow the statement", f"still {result.status} after {timeout:.0f} s", f"nothing: follow it with rsqgen history {spec} {q.key}"))
+                result.not_run.append(NotRun("follow the statement", f"still {result.status} after {timeout:.0f} s", f"nothing: follow it with rsqgen history {spec} {q.key}"))
                 break
             time.sleep(poll)
     except Skip:
         pass
-    result.not_run = report.not_run
     return result
 
 
@@ -284,13 +283,9 @@ def _statements(q: ScheduledQuery, data: Aws, last: int, statuses: tuple[str, ..
     names are compared exactly; the status is always given (the default is FINISHED only)."""
     found: list[dict] = []
     for status in statuses:  # every page: AWS does not document the order it lists them in
-        token = None
-        for _ in range(MAX_PAGES):
-            page = data.call("statements", LIST_PERMISSION, "redshift-data", "list_statements", StatementName=q.rule_name, Status=status, RoleLevel=True, MaxResults=100, **({"NextToken": token} if token else {}))
-            found += [s for s in page.get("Statements", []) if s.get("StatementName") == q.rule_name]
-            token = page.get("NextToken")
-            if not token:
-                break
+        listed = data.pages("statements", LIST_PERMISSION, "redshift-data", "list_statements", "Statements", StatementName=q.rule_name,
+                            Status=status, RoleLevel=True, PaginationConfig={"MaxItems": MAX_STATEMENTS, "PageSize": 100})
+        found += [s for s in listed if s.get("StatementName") == q.rule_name]
     runs = []
     for s in sorted(found, key=lambda s: s["CreatedAt"], reverse=True)[:last]:
         got = data.call("statements", LIST_PERMISSION, "redshift-data", "describe_statement", missing=("ResourceNotFoundException",), Id=s["Id"]) or {}
@@ -306,12 +301,7 @@ def _failed_invocations(q: ScheduledQuery, aws: Aws, now: datetime) -> list[Run]
     the Scheduler reports its failures through its dead-letter queue)."""
     if q.backend != "rule":
         return []
-    got = aws.call(
-        "failed invocations", "cloudwatch:GetMetricStatistics", "cloudwatch", "get_metric_statistics",
-        Namespace="AWS/Events", MetricName="FailedInvocations", Dimensions=[{"Name": "RuleName", "Value": q.rule_name}],
-        StartTime=now - timedelta(hours=HISTORY_HOURS), EndTime=now + timedelta(minutes=5), Period=3600, Statistics=["Sum"],
-    )
-    return [Run(INVOCATION_FAILED, _iso(p["Timestamp"]), count=int(p["Sum"]), source="cloudwatch") for p in got.get("Datapoints", []) if p.get("Sum")]
+    return [Run(INVOCATION_FAILED, _iso(p["Timestamp"]), count=int(p["Sum"]), source="cloudwatch") for p in failed_invocations(aws, q.rule_name, now)]
 
 
 # Windows read from the log, newest first, until enough runs are found (days back from now).
@@ -339,26 +329,21 @@ def _log_window(q: ScheduledQuery, h, aws: Aws, start: datetime, end: datetime, 
     only events the Data API sent (the group's policy lets only the history rule write)."""
     permission = f"logs:FilterLogEvents on log-group:{h.log_group}"
     pattern = f'$.detail.statementName = "{q.rule_name}"' + (' && ($.detail.state = "FAILED" || $.detail.state = "ABORTED")' if failed_only else "")
-    runs, token = [], None
-    while True:
-        page = aws.call(
-            "history log", permission, "logs", "filter_log_events", missing=("ResourceNotFoundException",), logGroupName=h.log_group,
-            startTime=int(start.timestamp() * 1000), endTime=int(end.timestamp() * 1000),
-            filterPattern=f"{{ {pattern} }}", **({"nextToken": token} if token else {}),
-        ) or {}
-        for e in page.get("events", []):
-            try:
-                event = json.loads(e["message"])
-                detail = event["detail"]
-            except (ValueError, KeyError, TypeError):
-                continue  # not an event EventBridge wrote
-            if not isinstance(detail, dict) or event.get("source") != "aws.redshift-data" or detail.get("statementName") != q.rule_name:
-                continue
-            rows = detail.get("rows")
-            runs.append(Run(str(detail.get("state", "")), str(event.get("time", "")), rows=_rows(rows), id=str(detail.get("statementId", "")), source="log"))
-        token = page.get("nextToken")
-        if not token:
-            return runs
+    events = aws.pages(
+        "history log", permission, "logs", "filter_log_events", "events", missing=("ResourceNotFoundException",), logGroupName=h.log_group,
+        startTime=int(start.timestamp() * 1000), endTime=int(end.timestamp() * 1000), filterPattern=f"{{ {pattern} }}",
+    )
+    runs = []
+    for e in events:
+        try:
+            event = json.loads(e["message"])
+            detail = event["detail"]
+        except (ValueError, KeyError, TypeError):
+            continue  # not an event EventBridge wrote
+        if not isinstance(detail, dict) or event.get("source") != "aws.redshift-data" or detail.get("statementName") != q.rule_name:
+            continue
+        runs.append(Run(str(detail.get("state", "")), str(event.get("time", "")), rows=_rows(detail.get("rows")), id=str(detail.get("statementId", "")), source="log"))
+    return runs
 
 
 def _rows(value: Any) -> int | None:

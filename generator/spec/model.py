@@ -69,9 +69,9 @@ def _region(value: str) -> str:
     return value
 
 
-SpecName = _matching(
-    r"[a-z][a-z0-9-]{0,30}", "name", "1-31 characters: a lowercase letter, then lowercase letters, digits or '-'"
-)
+SPEC_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
+SPEC_NAME_ALLOWED = "1-31 characters: a lowercase letter, then lowercase letters, digits or '-'"
+SpecName = _matching(SPEC_NAME.pattern, "name", SPEC_NAME_ALLOWED)
 AccountId = _matching(r"[0-9]{12}", "account id", 'exactly 12 digits, quoted, e.g. "111122223333"')
 Region = Annotated[str, AfterValidator(_region), WithJsonSchema({"type": "string", "enum": sorted(aws.REGIONS)})]
 TagKey = _matching(
