@@ -86,6 +86,11 @@ IAM_GROUP_NAME_MAX = 128
 SQL_MAX = 100_000
 RULE_DESCRIPTION_MAX = 512
 BATCH_SQL_MAX = 40
+# Scheduler's Target.Input: "The maximum size of the Input field is 256 KB" (botocore's scheduler
+# model, the member's documentation; the shape itself has no max). Counted in UTF-8 bytes, and KB
+# taken as 1,000 so that neither reading of "KB" lets through what AWS refuses (rsqgen selftest
+# probes the real limit).
+SCHEDULER_INPUT_MAX = 256_000
 LOG_GROUP_NAME_MAX = 512  # CloudWatch Logs CreateLogGroup logGroupName
 # PutRetentionPolicy retentionInDays: the only values CloudWatch Logs takes (CloudWatch Logs API reference).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)

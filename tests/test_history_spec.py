@@ -45,7 +45,7 @@ def test_history_keeps_the_prefix_and_the_names_outside_it(tmp_path):
     spec.write_text(SPEC)
     main = core.render_spec(spec).files["main.tf"].decode()
     block = main[main.index('module "query_history"'):]
-    assert 'statement_prefix = "QS2-"' in block and 'statement_names  = ["nightly-load"]' in block and "account_id       = local.account_id" in block
+    assert 'statement_prefix = "QS2-"' in block and 'statement_names  = ["nightly-load"]' in block and "writer_policy = {" in block
 
 
 def test_without_names_outside_the_prefix_the_module_is_called_as_before(tmp_path):

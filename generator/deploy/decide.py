@@ -113,6 +113,10 @@ def _decide(loaded: LoadedSpec) -> Deployment:
             )
         )
 
+    for q in queries:
+        if q.backend == "scheduler":
+            quotas.check_scheduler_input(q.key, q.scheduler_request())
+
     topics = tuple(
         Topic(
             key=key,
@@ -213,13 +217,14 @@ def _schedule_key(spec) -> Value | None:
 
 def _history(spec, arns: aws.Arns, outside_prefix: tuple[str, ...]) -> HistoryLog | None:
     """history.retain_days: one rule takes every status event under the spec's prefix (and of the
-    kept names outside it) to a log group. The group's name starts with /aws/events/, as
-    EventBridge's own log targets do."""
+    kept names outside it) to a log group. Not under /aws/events/: the EventBridge console's
+    account-wide policy (TrustEventsToStoreLogEvent) lets any rule write to groups there, and the
+    history must hold only what the history rule wrote."""
     if spec.history is None:
         return None
     rule = fit_name(f"{spec.name}-history", aws.RULE_NAME_MAX)
-    group = f"/aws/events/rsqgen/{spec.name}/history"
-    return HistoryLog(spec.history.retain_days, group, rule, arns.events_rule(rule), outside_prefix)
+    group = f"/rsqgen/{spec.name}/history"
+    return HistoryLog(spec.history.retain_days, group, arns.log_group(group), rule, arns.events_rule(rule), outside_prefix)
 
 
 def _notifications(spec, key: str, q, rule_arn: str, arns: aws.Arns, publishers: dict[str, list[str]]) -> tuple[tuple[StatusRule, ...], tuple[str, ...]]:

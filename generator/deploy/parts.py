@@ -174,10 +174,37 @@ class HistoryLog:
     """history.retain_days: the Data API's status events of every query, kept in CloudWatch Logs."""
 
     retain_days: int
-    log_group: str  # /aws/events/...: EventBridge writes to it through the log group's resource policy
+    log_group: str  # /rsqgen/<name>/history: EventBridge writes to it through the log group's resource policy
+    log_group_arn: str
     rule_name: str
     rule_arn: str
     statement_names: tuple[str, ...] = ()  # kept names outside the spec's prefix (adopted schedules), matched exactly
+
+    WRITERS = ("delivery.logs.amazonaws.com", "events.amazonaws.com")
+
+    def writer_policy(self) -> dict[str, Any]:
+        """The log group's resource policy, as AWS's own sample writes it (aws-samples/
+        serverless-patterns#618, "The conditional ARN for the Rule only applies to
+        logs:PutLogEvents"): EventBridge creates the log stream with no source in the request, so
+        CreateLogStream carries no condition; only this rule may put events (aws:SourceArn). No
+        aws:SourceAccount: EventBridge's troubleshooting page says a SourceAccount condition in a
+        target's resource policy prevents invocation. Both name this group's streams only."""
+        streams = f"{self.log_group_arn}:*"
+        principal = {"Service": list(self.WRITERS)}
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "EventBridgeCreatesLogStreams", "Effect": "Allow", "Principal": principal, "Action": ["logs:CreateLogStream"], "Resource": [streams]},
+                {
+                    "Sid": "HistoryRulePutsStatementEvents",
+                    "Effect": "Allow",
+                    "Principal": principal,
+                    "Action": ["logs:PutLogEvents"],
+                    "Resource": [streams],
+                    "Condition": {"ArnEquals": {"aws:SourceArn": [self.rule_arn]}},
+                },
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -204,6 +231,23 @@ class ScheduledQuery:
     @property
     def trigger_topics(self) -> tuple[str, ...]:
         return tuple(topic for _, topic in self.triggers)
+
+    def scheduler_request(self) -> dict[str, Any]:
+        """The Data API request a Scheduler schedule's universal target sends as its Input, as
+        modules/scheduler-query builds it (ExecuteStatement's Sql, or BatchExecuteStatement's Sqls)."""
+        fields = {
+            "ClusterIdentifier": self.cluster_identifier,
+            "WorkgroupName": self.workgroup_name,
+            "Database": self.database,
+            "DbUser": self.db_user,
+            "SecretArn": self.secret_arn,
+            "Sql": self.sql[0] if len(self.sql) == 1 else None,
+            "Sqls": list(self.sql) if len(self.sql) > 1 else None,
+            "StatementName": self.rule_name,
+            "WithEvent": self.with_event,
+        }
+        return {k: v for k, v in fields.items() if v is not None}
+
     statuses: tuple[StatusRule, ...]  # one rule per topic told of outcomes
     cluster_identifier: str | None = None  # the Scheduler's Data API request names its target
     workgroup_name: str | None = None

@@ -10,18 +10,20 @@ per event bus. The numbers live in `aws`; sources: the IAM and EventBridge quota
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import replace
 from typing import Any
 
 from ..aws import (
     INLINE_ROLE_POLICY_MAX,
+    SCHEDULER_INPUT_MAX,
     MANAGED_POLICIES_PER_ROLE_MAX,
     MANAGED_POLICY_MAX,
     TRUST_POLICY_MAX,
 )
 from ..values import ACCOUNT, Ref, Statement
 
-__all__ = ["QuotaError", "check_trust", "pack", "policy_chars", "rules_warning"]
+__all__ = ["QuotaError", "check_scheduler_input", "check_trust", "jsonencode_bytes", "pack", "policy_chars", "rules_warning"]
 # A value Terraform knows only after apply (a secret or key ARN made in the same apply) is sized
 # generously: the longest such ARN rsqgen uses is a Serverless workgroup's, about 100 characters.
 UNKNOWN_VALUE_CHARS = 128
@@ -136,3 +138,38 @@ def rules_warning(rules: int, limit: int) -> str | None:
         "`scheduler: scheduler` (EventBridge Scheduler allows a million schedules per account), or raise the quota "
         "and set quotas.rules_per_bus"
     )
+
+
+# Terraform's jsonencode is Go's encoding/json with HTML escaping: <, > and & become \u003c,
+# \u003e and \u0026, U+2028/U+2029 \u2028/\u2029, control characters \u00XX (but \n, \r, \t),
+# everything else stays UTF-8. Object keys come sorted; Terraform NFC-normalises every string first.
+_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def jsonencode_bytes(value: Any) -> int:
+    """The length in UTF-8 bytes of Terraform's `jsonencode(value)`."""
+    text = json.dumps(_nfc(_sized(value)), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    text = text.translate(str.maketrans(_GO_ESCAPES))
+    return len(text.encode("utf-8"))
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _nfc(v) for k, v in value.items()}
+    return value
+
+
+def check_scheduler_input(key: str, request: dict[str, Any]) -> None:
+    """A Scheduler schedule's Input is its whole Data API request: at most SCHEDULER_INPUT_MAX bytes."""
+    size = jsonencode_bytes(request)
+    if size > SCHEDULER_INPUT_MAX:
+        sqls = request.get("Sqls") or [request.get("Sql", "")]
+        raise QuotaError(
+            ("queries", key, "sql"),
+            f"the schedule's input (its Data API request, as Terraform's jsonencode writes it) is {size:,} bytes; EventBridge Scheduler takes at most {SCHEDULER_INPUT_MAX:,}",
+            f"shorten the {len(sqls)} statement(s) (jsonencode writes each <, > and & as 6 bytes), split the batch into several queries, or CALL a stored procedure",
+        )

@@ -308,11 +308,27 @@ def _allows_publish(policy: dict, topic_arn: str, rule_arn: str) -> bool:
 
 
 def _failed_invocations(d: Deployment, aws: Aws, report: Report, account: str, role_arn: str, now: datetime, identity: dict) -> None:
-    rules = [q.rule_name for q in d.queries if q.backend == "rule"] + [s.rule_name for s in d.statuses] + ([d.history.rule_name] if d.history else [])
-    for name in rules:
+    # What EventBridge needs to deliver differs by rule: a query's rule assumes the schedule role
+    # (and publishes to its trigger topics); a status rule publishes to a topic; the history rule
+    # writes to a log group through the group's resource policy, with no role at all.
+    rules = {q.rule_name: ("those runs never reached the Data API: no statement, no history", "check the schedule role's trust and permissions, and the trigger topics' policies") for q in d.queries if q.backend == "rule"}
+    rules |= {s.rule_name: ("those status alerts were not sent", f"check the topic policy of notifications.{s.topic} (events.amazonaws.com may sns:Publish for this rule) and its key policy") for s in d.statuses}
+    if d.history:
+        rules[d.history.rule_name] = (
+            "those runs' status events are not in the history log: rsqgen history shows nothing older than 24 hours",
+            f"check the resource policy {d.history.rule_name!r} of the log group {d.history.log_group} (aws logs describe-resource-policies): EventBridge must be allowed logs:CreateLogStream and, for this rule, logs:PutLogEvents; terraform apply restores it",
+        )
+    for name, (impact, fix) in rules.items():
         failed = sum(p["Sum"] for p in failed_invocations(aws, name, now))
         if failed:
-            report.findings.append(Finding("failed-invocations", name, f"EventBridge could not invoke the target {int(failed)} time(s) in the last {HISTORY_HOURS} hours", "those runs never reached the Data API: no statement, no history", "check the target's role (trust, permissions) and the topic policies; `rsqgen doctor` lists what it found"))
+            report.findings.append(Finding("failed-invocations", name, f"EventBridge could not invoke the target {int(failed)} time(s) in the last {HISTORY_HOURS} hours", impact, fix))
+
+
+def _json(text: Any) -> Any:
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return None
 
 
 def _list(value: Any) -> list:
@@ -365,3 +381,10 @@ def _history(d: Deployment, aws: Aws, report: Report, account: str, role_arn: st
         report.findings.append(Finding("history-log-missing", h.log_group, "the log group that keeps the runs does not exist", f"runs older than {HISTORY_HOURS} hours are lost", "terraform apply"))
     elif group.get("retentionInDays") != h.retain_days:
         report.findings.append(Finding("history-retention", h.log_group, f"the log group keeps events {group.get('retentionInDays') or 'forever'} days; the spec says {h.retain_days}", "history is kept longer or shorter than reviewed", "terraform apply"))
+    policies = aws.pages("history", "logs:DescribeResourcePolicies", "logs", "describe_resource_policies", "resourcePolicies")
+    found = next((p for p in policies if p.get("policyName") == h.rule_name), None)
+    expected = resolve(h.writer_policy(), account)
+    if found is None:
+        report.findings.append(Finding("history-log-policy-missing", h.rule_name, "the log group's resource policy does not exist", "EventBridge cannot write the runs' status events: the history log stays empty", "terraform apply"))
+    elif _json(found.get("policyDocument")) != expected:
+        report.findings.append(Finding("history-log-policy", h.rule_name, "the log group's resource policy is not the one the spec renders", "EventBridge may be refused (no history kept), or other rules may write into the history", "terraform apply"))

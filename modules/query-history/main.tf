@@ -11,37 +11,11 @@ resource "aws_cloudwatch_log_group" "this" {
 
 # EventBridge writes to CloudWatch Logs through the log group's resource policy, never a role
 # (EventBridge User Guide, "Using resource-based policies": CloudWatch Logs permissions). The
-# policy names this group only, and only this account's history rule may write
-# (aws:SourceAccount, aws:SourceArn: the confused-deputy keys EventBridge sets), so no other rule,
-# such as one an operator may create, can write runs into the history.
-data "aws_iam_policy_document" "events_may_write" {
-  statement {
-    sid       = "HistoryRuleWritesStatementEvents"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com", "delivery.logs.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [var.account_id]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.this.arn]
-    }
-  }
-}
-
+# document comes decided (rsqgen's deploy stage) and written out whole: CreateLogStream without a
+# condition, PutLogEvents only for the history rule (aws:SourceArn), as AWS's own sample does.
 resource "aws_cloudwatch_log_resource_policy" "this" {
   policy_name     = var.rule_name
-  policy_document = data.aws_iam_policy_document.events_may_write.json
+  policy_document = jsonencode(var.writer_policy)
 }
 
 resource "aws_cloudwatch_event_rule" "this" {

@@ -9,12 +9,12 @@ variable "rule_name" {
 }
 
 variable "log_group_name" {
-  description = "Name of the CloudWatch Logs group, under /aws/events/ as EventBridge's own log targets are."
+  description = "Name of the CloudWatch Logs group. Not under /aws/events/: the EventBridge console's account-wide resource policy lets every rule write there."
   type        = string
 
   validation {
-    condition     = startswith(var.log_group_name, "/aws/events/") && can(regex("^[.\\-_/#A-Za-z0-9]{1,512}$", var.log_group_name))
-    error_message = "The log group name starts with /aws/events/ and has at most 512 characters of letters, digits and ._-/#."
+    condition     = !startswith(var.log_group_name, "/aws/events/") && can(regex("^[.\\-_/#A-Za-z0-9]{1,512}$", var.log_group_name))
+    error_message = "The log group name has at most 512 characters of letters, digits and ._-/#, and is not under /aws/events/ (the EventBridge console's account-wide policy lets any rule write there)."
   }
 }
 
@@ -44,13 +44,18 @@ variable "statement_names" {
   default     = []
 }
 
-variable "account_id" {
-  description = "The account whose history rule may write to the log group (aws:SourceAccount)."
-  type        = string
+variable "writer_policy" {
+  description = "The log group's resource policy document (Version, Statement), decided by rsqgen: EventBridge may create log streams in this group, and only the history rule may put events (aws:SourceArn)."
+  type        = any
 
   validation {
-    condition     = can(regex("^[0-9]{12}$", var.account_id))
-    error_message = "The account id must be 12 digits."
+    condition     = alltrue([for s in var.writer_policy.Statement : !contains(keys(try(s.Condition.StringEquals, {})), "aws:SourceAccount")])
+    error_message = "No aws:SourceAccount condition: EventBridge's troubleshooting guide says it prevents EventBridge from invoking the target."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.writer_policy.Statement : !contains(try(s.Action, []), "logs:PutLogEvents") || can(s.Condition.ArnEquals["aws:SourceArn"])])
+    error_message = "PutLogEvents is allowed only with an aws:SourceArn condition (the history rule): any other rule could write runs into the history."
   }
 }
 

@@ -150,11 +150,13 @@ def _verify_history(aws: Aws, d: Deployment, checks: Checks) -> None:
     (target,) = aws.events.list_targets_by_rule(Rule=h.rule_name)["Targets"]
     checks.equal("history rule target", (target["Arn"].rsplit(":log-group:", 1)[1].removesuffix(":*"), "RoleArn" in target), (h.log_group, False))
     policies = {p["policyName"]: json.loads(p["policyDocument"]) for p in aws.logs.describe_resource_policies()["resourcePolicies"]}
-    (statement,) = policies[h.rule_name]["Statement"]
-    checks.equal("history log policy", (sorted(statement["Principal"]["Service"]), sorted(_as_list(statement["Action"])), statement["Resource"].endswith(f":log-group:{h.log_group}:*")),
-                 (["delivery.logs.amazonaws.com", "events.amazonaws.com"], ["logs:CreateLogStream", "logs:PutLogEvents"], True))
-    checks.equal("history log policy: only the history rule of this account writes", statement["Condition"],
-                 {"StringEquals": {"aws:SourceAccount": aws.account if d.account_id is None else d.account_id}, "ArnEquals": {"aws:SourceArn": rule["Arn"]}})
+    create, put = policies[h.rule_name]["Statement"]
+    for statement in (create, put):
+        checks.equal(f"history log policy {statement['Sid']}: writers and streams", (sorted(statement["Principal"]["Service"]), [r.endswith(f":log-group:{h.log_group}:*") for r in statement["Resource"]]),
+                     (["delivery.logs.amazonaws.com", "events.amazonaws.com"], [True]))
+    checks.equal("history log policy: EventBridge creates streams with no condition", (create["Action"], "Condition" in create), (["logs:CreateLogStream"], False))
+    checks.equal("history log policy: only the history rule puts events", (put["Action"], put["Condition"]), (["logs:PutLogEvents"], {"ArnEquals": {"aws:SourceArn": [rule["Arn"]]}}))
+    checks.equal("history log group: not under /aws/events/", h.log_group.startswith("/aws/events/"), False)
     for q in d.queries:
         checks.equal(f"{q.key}: runs with events (history keeps them)", q.with_event, True)
 

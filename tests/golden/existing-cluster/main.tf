@@ -189,10 +189,37 @@ module "query_history" {
   source = "./modules/query-history"
 
   rule_name        = "analytics-history"
-  log_group_name   = "/aws/events/rsqgen/analytics/history"
+  log_group_name   = "/rsqgen/analytics/history"
   retain_days      = 90
   statement_prefix = "QS2-"
-  account_id       = local.account_id
+  writer_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "EventBridgeCreatesLogStreams"
+        Effect = "Allow"
+        Principal = {
+          Service = ["delivery.logs.amazonaws.com", "events.amazonaws.com"]
+        }
+        Action   = ["logs:CreateLogStream"]
+        Resource = ["arn:aws:logs:eu-west-1:111122223333:log-group:/rsqgen/analytics/history:*"]
+      },
+      {
+        Sid    = "HistoryRulePutsStatementEvents"
+        Effect = "Allow"
+        Principal = {
+          Service = ["delivery.logs.amazonaws.com", "events.amazonaws.com"]
+        }
+        Action   = ["logs:PutLogEvents"]
+        Resource = ["arn:aws:logs:eu-west-1:111122223333:log-group:/rsqgen/analytics/history:*"]
+        Condition = {
+          ArnEquals = {
+            "aws:SourceArn" = ["arn:aws:events:eu-west-1:111122223333:rule/analytics-history"]
+          }
+        }
+      },
+    ]
+  }
 }
 
 ################################################################################
