@@ -345,6 +345,40 @@ def adopt(
     raise typer.Exit(adopted.result.exit_code)
 
 
+@app.command()
+def selftest(
+    region: str = typer.Option(..., "--region", help="The sandbox account's region to run in.", show_default=False),
+    warehouse: str = typer.Option(..., "--warehouse", help="An existing cluster or Serverless workgroup there (the queries only SELECT).", show_default=False),
+    account: str = typer.Option(..., "--account", help="The sandbox account's id: the run refuses any other account.", show_default=False),
+    database: str = typer.Option("dev", "--database", help="The database the queries run in."),
+    db_user: Optional[str] = typer.Option(None, "--db-user", help="Run as this database user (clusters; default: the schedule role's IAM identity)."),
+    secret_arn: Optional[str] = typer.Option(None, "--secret-arn", help="Run with this Secrets Manager secret's credentials."),
+    work: Optional[Path] = typer.Option(None, "--work", help="A new folder for the spec, the tree and the report. Default: ./rsqgen-selftest-<id>."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask before creating anything (needed without a terminal)."),
+    keep: bool = typer.Option(False, "--keep", help="Leave everything applied, for looking around (no destroy, no sweep)."),
+    wait_minutes: float = typer.Option(10.0, "--wait-minutes", help="How long to wait for the first runs, the alert and the history log."),
+    poll_seconds: float = typer.Option(10.0, "--poll-seconds", help="How often to look while waiting."),
+) -> None:
+    """Prove rsqgen on a sandbox account: apply a small spec, watch its schedules run, alert and log,
+    adopt a console-style rule, then destroy it all and sweep by tag. Writes a report (Markdown and
+    JSON) that marks each behaviour rsqgen relies on as confirmed, refuted or not settled.
+
+    Exit 0: every check passed and nothing is left. 1: a check failed, a behaviour was refuted, or
+    something is left. 2: bad input (another account, not confirmed). 3: a check could not run.
+    """
+    from . import selftest as proving  # lazy: boto3, core and the run itself only for this command
+
+    with _errors_to_exit():
+        if db_user and secret_arn:
+            raise proving.InputError("give --db-user or --secret-arn, not both")
+        options = proving.Options(region=region, warehouse=warehouse, account=account, database=database, db_user=db_user, secret_arn=secret_arn,
+                                  work=work, wait_seconds=wait_minutes * 60, poll_seconds=poll_seconds, keep=keep)
+        confirm = lambda lines: proving.terminal_confirm(lines, yes, sys.stdin.isatty(), say, lambda: typer.prompt("Create these? [y/N]", default="n", show_default=False))  # noqa: E731
+        report = proving.selftest(options, confirm=confirm, say=say)
+    say(report.to_text().rstrip("\n"))
+    raise typer.Exit(report.exit_code)
+
+
 def _print_version(value: bool) -> None:
     if value:
         say(__version__)

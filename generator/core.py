@@ -226,7 +226,7 @@ class Adopted:
     rendered: Rendered | None = None
 
 
-def adopt(out_dir: str | Path, region: str, *, name: str = "adopted", prefix: str = "QS2-", warehouse: str | None = None) -> Adopted:
+def adopt(out_dir: str | Path, region: str, *, name: str = "adopted", prefix: str = "QS2-", warehouse: str | None = None, only: str | None = None) -> Adopted:
     """Read the account's hand-made scheduled queries and write DIR/spec.yaml, the rendered tree and
     DIR/imports.tf (nothing written when nothing could be adopted, or the account could not be read)."""
     import boto3  # only the live-account commands need it (start-up time)
@@ -242,7 +242,7 @@ def adopt(out_dir: str | Path, region: str, *, name: str = "adopted", prefix: st
         raise InputError(f"{out} is a file: adopt writes a new folder")
     if out.exists() and any(out.iterdir()):
         raise InputError(f"{out} is not empty: adopt writes a new (or empty) folder")
-    result = live.adopt(boto3.session.Session(region_name=region), region, prefix, warehouse)
+    result = live.adopt(boto3.session.Session(region_name=region), region, prefix, warehouse, only)
     if result.not_run or not result.found:
         return Adopted(result)
     with tempfile.TemporaryDirectory(prefix="rsqgen-adopt-") as scratch:

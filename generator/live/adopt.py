@@ -393,13 +393,15 @@ def _list(value: Any) -> list:
 # Reading the account
 
 
-def adopt(session, region: str, prefix: str, warehouse: str | None = None) -> Adoption:
-    """Every scheduled query under `prefix` (rules) and every Data API schedule of the account."""
+def adopt(session, region: str, prefix: str, warehouse: str | None = None, only: str | None = None) -> Adoption:
+    """Every scheduled query under `prefix` (rules) and every Data API schedule of the account; with
+    `only`, just the rule or schedule of that name (rsqgen selftest adopts the one it made)."""
     result = Adoption(region=region, prefix=prefix)
     aws = Aws(session, region, result)
     try:
         result.account = aws.call("credentials", "sts:GetCallerIdentity (allowed to everyone)", "sts", "get_caller_identity")["Account"]
-        rules = [r for r in aws.pages("rules", "events:ListRules (no resource type: *)", "events", "list_rules", "Rules", NamePrefix=prefix) if r["Name"].startswith(prefix)]
+        rules = [r for r in aws.pages("rules", "events:ListRules (no resource type: *)", "events", "list_rules", "Rules", NamePrefix=only or prefix)
+                 if r["Name"].startswith(prefix) and only in (None, r["Name"])]
         read: list[tuple[str, dict, list | None, dict | None]] = []  # (label, rule or schedule, targets, tags)
         for rule in sorted(rules, key=lambda r: r["Name"]):
             targets = aws.call("targets", f"events:ListTargetsByRule on rule/{prefix}*", "events", "list_targets_by_rule", Rule=rule["Name"])["Targets"]
@@ -410,7 +412,7 @@ def adopt(session, region: str, prefix: str, warehouse: str | None = None) -> Ad
             read.append((rule["Name"], rule, targets, {t["Key"]: t["Value"] for t in tags}))
         summaries = aws.pages("schedules", "scheduler:ListSchedules", "scheduler", "list_schedules", "Schedules")
         for summary in sorted(summaries, key=lambda s: (s.get("GroupName", ""), s["Name"])):
-            if UNIVERSAL.fullmatch((summary.get("Target") or {}).get("Arn", "")):
+            if only in (None, summary["Name"]) and UNIVERSAL.fullmatch((summary.get("Target") or {}).get("Arn", "")):
                 group = summary.get("GroupName", "default")
                 read.append((f"{group}/{summary['Name']}", aws.call("schedules", "scheduler:GetSchedule", "scheduler", "get_schedule", Name=summary["Name"], GroupName=group), None, None))
         # Workgroups are listed only when a target names one (an account may not offer Serverless).
