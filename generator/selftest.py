@@ -146,8 +146,10 @@ class SelftestReport:
         return "\n".join(lines) + "\n"
 
     def to_text(self) -> str:
-        lines = [f"selftest {self.run_id}: {self.region}, account {self.account}" + (f", endpoint {self.endpoint}" if self.endpoint else "")]
-        lines += [f"{c.status:8} {c.name:28} {c.seconds:6.1f}s  {c.detail}".rstrip() for c in self.checks]
+        """The summary (the checks were printed as they ran)."""
+        passed = sum(c.status == "PASS" for c in self.checks)
+        lines = [f"selftest {self.run_id}: {passed} of {len(self.checks)} checks passed in {self.seconds:.0f} s ({self.region}, account {self.account}"
+                 + (f", endpoint {self.endpoint})" if self.endpoint else ")")]
         counts = {r: sum(v.result == r for v in self.verdicts) for r in ("confirmed", "refuted", "not settled")}
         lines.append(f"behaviours: {counts['confirmed']} confirmed, {counts['refuted']} refuted, {counts['not settled']} not settled")
         lines += [f"REFUTED  {v.id}: {v.how}" for v in self.verdicts if v.result == "refuted"]
@@ -203,13 +205,14 @@ def spec_text(o: Options, run_id: str, warehouse_type: str, operator: dict[str, 
     return "# Written by rsqgen selftest: every resource is tagged " + f"{TAG}={run_id} and removed at the end.\n" + json.dumps(doc, indent=2) + "\n"
 
 
-def plan_lines(run_id: str, o: Options, warehouse_type: str) -> list[str]:
-    """What the run creates and roughly what it costs, for the user to confirm."""
+def plan_lines(run_id: str, o: Options, warehouse_type: str, operator: dict[str, Any]) -> list[str]:
+    """What the run creates (and changes) and roughly what it costs, for the user to confirm."""
     cost = ("a provisioned cluster: no extra charge for the queries" if warehouse_type == "cluster" else
             "Serverless bills RPU-seconds with a 60-second minimum while queries run: at 8 RPUs and $0.375 per RPU-hour, about $0.50 for 10 minutes of runs")
     return [
         f"rsqgen selftest {run_id} will create, in account {o.account}, region {o.region} (each tagged {TAG}={run_id}):",
-        f"  IAM: role {run_id}-redshift-scheduler (trusts you), group {run_id}-redshift-operators and their policies",
+        f"  IAM: role {run_id}-redshift-scheduler (trusts you), group {run_id}-redshift-operators and their policies"
+        + (f"; your user {operator['user']} joins the group for the run" if "user" in operator else "; your role is trusted, not changed"),
         f"  EventBridge: rules QS2-{run_id}-ok and QS2-{run_id}-fails (rate(1 minute), on warehouse {o.warehouse}), "
         f"{run_id}-fails-status, {run_id}-history; a console-style rule QS2-{run_id}-console (made through the API, then adopted)",
         f"  SNS topic {run_id}-alerts with its own KMS key (deleted at the end: scheduled for deletion after 30 days), "
@@ -349,7 +352,7 @@ class _Run:
             return states if all(state in states.get(name, ()) for name, state in wanted.items()) else None
 
         states = self.until(f"FINISHED and FAILED status events in {group}", kept)
-        return f"{sum(len(v) for v in states.values())} kinds of status event in {group}: " + ", ".join(f"{n} {'/'.join(sorted(v))}" for n, v in sorted(states.items()))
+        return f"{group} holds " + ", ".join(f"{'/'.join(sorted(states[n]))} of {n}" for n in wanted)
 
     def doctor(self) -> str:
         report = live.doctor(self.deployment, self.session)
@@ -579,7 +582,7 @@ def selftest(o: Options, *, confirm: Callable[[list[str]], bool], say: Callable[
     warehouse_type = _warehouse_type(session, o)
     run_id = f"rsqst-{secrets.token_hex(3)}"
     work = (o.work or Path(f"rsqgen-selftest-{run_id.split('-')[1]}")).resolve()
-    if not confirm(plan_lines(run_id, o, warehouse_type)):
+    if not confirm(plan_lines(run_id, o, warehouse_type, operator)):
         raise InputError("not confirmed: nothing was created")
     work.mkdir(parents=True, exist_ok=False)
     report = SelftestReport(run_id=run_id, region=o.region, account=mask(o.account), endpoint=endpoint_overrides(), warehouse=o.warehouse,
