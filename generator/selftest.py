@@ -45,10 +45,10 @@ FAILING_TABLE = "rsqgen_selftest_no_such_table"
 BEHAVIOURS: dict[str, tuple[str, str]] = {
     "scheduled-rule-runs": ("A rule with rate(1 minute) and a Redshift Data API target runs its statement as the schedule role, whose trust names events.amazonaws.com under aws:SourceAccount and aws:SourceArn (the rule)", "D"),
     "history-visible-to-operators": ("An operator the role trusts, assuming it, lists EventBridge's runs (ListStatements RoleLevel, Status ALL) as the console's schedule history does", "D"),
-    "status-events": ("A statement run WithEvent sends its FAILED status change event; a rule on it publishes to the topic through rsqgen's topic and key policies", "D"),
+    "status-events": ("A statement run WithEvent sends its FAILED status change event; a rule on it publishes to the topic through rsqgen's topic policy (conditioned on aws:SourceArn) and key policy", "I"),
     "log-policy": ("EventBridge delivers status events to the history log group under rsqgen's policy: CreateLogStream unconditioned, PutLogEvents on aws:SourceArn only", "I"),
-    "console-log-policy": ("The EventBridge console's account-wide log policy (TrustEventsToStoreLogEvent) covers /aws/events/*", "I"),
-    "scheduler-input": ("Scheduler's Target.Input limit of 256 KB: accepted at rsqgen's 256,000 bytes; where AWS refuses", "I"),
+    "console-log-policy": ("The EventBridge console's account-wide log policy (Sid TrustEventsToStoreLogEvent) lets events.amazonaws.com write to every group under /aws/events/", "I"),
+    "scheduler-input": ("Scheduler's Target.Input limit of 256 KB, in bytes: accepted at rsqgen's 256,000 bytes; where AWS refuses, and whether it counts bytes", "I"),
     "adopt-no-replacement": ("A rule made as the console makes it (API calls) is adopted: its first plan imports it and replaces nothing", "O"),
     "run-is-the-schedules-call": ("rsqgen run makes the deployed target's call as its role, and the statement finishes", "D"),
     "statement-retention": ("Statements are listed no longer than their results are kept (24 hours)", "I"),
@@ -163,6 +163,17 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _input_of(size: int, fill: str, name: str) -> str:
+    """A Data API request of exactly `size` UTF-8 bytes, its SQL padded with `fill` (then ASCII)."""
+    head, tail = json.dumps({"StatementName": name, "Sql": "SELECT '"})[:-2], "';\"}"
+    room = size - len(head.encode()) - len(tail.encode())
+    width = len(fill.encode())
+    body = fill * (room // width) + "x" * (room % width)
+    text = head + body + tail
+    assert len(text.encode()) == size and json.loads(text)
+    return text
+
+
 def mask(account: str) -> str:
     """The account id as the report shows it: its last four digits (a report may be posted publicly)."""
     return "********" + account[-4:] if len(account) == 12 else account
@@ -218,7 +229,7 @@ def plan_lines(run_id: str, o: Options, warehouse_type: str, operator: dict[str,
         f"  SNS topic {run_id}-alerts with its own KMS key (deleted at the end: scheduled for deletion after 30 days), "
         f"an SQS queue {run_id}-alerts subscribed to it",
         f"  CloudWatch Logs group /rsqgen/{run_id}/history (1 day) and its resource policy",
-        f"  EventBridge Scheduler: two DISABLED schedules {run_id}-probe-* in group default (deleted at once: they probe the input limit)",
+        f"  EventBridge Scheduler: up to four DISABLED schedules {run_id}-probe-* in group default (they probe the input limit; deleted at the end)",
         "  Queries: SELECT 1 and a SELECT from a missing table, every minute for the run (about 10 minutes)",
         f"Cost, roughly: under $0.05 for AWS's side (KMS key prorated, SNS, SQS and Logs within free tiers); {cost}.",
         "Then it destroys everything and lists what it tagged to prove nothing is left.",
@@ -408,27 +419,28 @@ class _Run:
         return f"{name}: {len(imported)} imports planned, nothing destroyed or replaced"
 
     def probe_input(self) -> str:
-        """CreateSchedule with an input of exactly rsqgen's limit, then of 256 KiB and one byte more."""
+        """CreateSchedule with inputs of rsqgen's limit, 256 KiB, and 256 KiB and one byte, in ASCII;
+        and 256 KiB and one byte of mostly 3-byte characters (87,382 characters): accepted while the
+        ASCII one is refused means AWS counts characters, refused means bytes."""
         scheduler, d = self.client("scheduler"), self.deployment
         role_arn = f"arn:aws:iam::{self.o.account}:role{d.role.path}{d.role.name}"
         answers = {}
-        for size in (SCHEDULER_INPUT_MAX, 262_144, 262_145):
-            name = f"{self.report.run_id}-probe-{size}"
-            body = json.dumps({"Sql": "", "StatementName": name})
-            request = json.dumps({"Sql": "SELECT '" + "x" * (size - len(body) - 10) + "';", "StatementName": name})
-            request = request[:-2] + "x" * (size - len(request.encode())) + request[-2:]
-            assert len(request.encode()) == size
-            try:
-                scheduler.create_schedule(Name=name, GroupName="default", ScheduleExpression="cron(0 0 1 1 ? 2099)", State="DISABLED", FlexibleTimeWindow={"Mode": "OFF"},
-                                          Target={"Arn": "arn:aws:scheduler:::aws-sdk:redshiftdata:executeStatement", "RoleArn": role_arn, "Input": request})
-                self.made.append(("schedule", name))
-                answers[size] = "accepted"
-            except ClientError as exc:
-                answers[size] = exc.response.get("Error", {}).get("Code", "refused")
+        for label, size, fill in ((SCHEDULER_INPUT_MAX, SCHEDULER_INPUT_MAX, "x"), (262_144, 262_144, "x"), (262_145, 262_145, "x"), ("262,145 bytes of 3-byte characters", 262_145, "\u30a2")):
+            name = f"{self.report.run_id}-probe-{len(answers)}"
+            answers[label] = self._probe(scheduler, name, role_arn, _input_of(size, fill, name))
         self.probe = answers
         if answers[SCHEDULER_INPUT_MAX] != "accepted":
             raise _Failed(f"{SCHEDULER_INPUT_MAX:,} bytes, rsqgen's limit, was refused ({answers[SCHEDULER_INPUT_MAX]}): lower SCHEDULER_INPUT_MAX")
-        return ", ".join(f"{size:,} bytes {answer}" for size, answer in answers.items())
+        return ", ".join(f"{label if isinstance(label, str) else f'{label:,} bytes'} {answer}" for label, answer in answers.items())
+
+    def _probe(self, scheduler, name: str, role_arn: str, request: str) -> str:
+        try:
+            scheduler.create_schedule(Name=name, GroupName="default", ScheduleExpression="cron(0 0 1 1 ? 2099)", State="DISABLED", FlexibleTimeWindow={"Mode": "OFF"},
+                                      Target={"Arn": "arn:aws:scheduler:::aws-sdk:redshiftdata:executeStatement", "RoleArn": role_arn, "Input": request})
+        except ClientError as exc:
+            return exc.response.get("Error", {}).get("Code", "refused")
+        self.made.append(("schedule", name))
+        return "accepted"
 
     # -- the end --------------------------------------------------------------------------------
 
@@ -540,17 +552,19 @@ def _verdicts(run: _Run) -> list[Verdict]:
     }
     probe = getattr(run, "probe", None)
     if probe:
-        at_limit, kib, over = probe[SCHEDULER_INPUT_MAX], probe[262_144], probe[262_145]
+        at_limit, over, wide = probe[SCHEDULER_INPUT_MAX], probe[262_145], probe.get("262,145 bytes of 3-byte characters")
         if at_limit != "accepted":
             settled["scheduler-input"] = ("refuted", f"{SCHEDULER_INPUT_MAX:,} bytes refused ({at_limit}): rsqgen lets through what AWS refuses")
-        elif over != "accepted":
-            settled["scheduler-input"] = ("confirmed", f"{SCHEDULER_INPUT_MAX:,} and 262,144 bytes {kib}, 262,145 refused ({over}): the limit is 256 KiB; rsqgen stops 6,144 bytes short (safe)")
+        elif over == "accepted":
+            settled["scheduler-input"] = ("confirmed", "262,145 bytes accepted too: this endpoint allows more than rsqgen does (safe: rsqgen is stricter)")
+        elif wide == "accepted":
+            settled["scheduler-input"] = ("refuted", "262,145 ASCII bytes refused but 262,145 bytes of 3-byte characters accepted: AWS counts characters, so rsqgen's byte count is stricter than needed (safe)")
         else:
-            settled["scheduler-input"] = ("confirmed", f"262,145 bytes accepted too: this endpoint allows more than rsqgen does (safe: rsqgen is stricter)")
+            settled["scheduler-input"] = ("confirmed", f"{SCHEDULER_INPUT_MAX:,} and 262,144 bytes {probe[262_144]}, 262,145 refused ({over}) in ASCII and in 3-byte characters: 256 KiB counted in bytes; rsqgen stops 6,144 bytes short (safe)")
     policies = getattr(run, "console_log_policy", None)
     if policies is not None:
-        settled["console-log-policy"] = ("confirmed", f"the account has it, covering {policies}") if policies else (
-            "not settled", "this account has no TrustEventsToStoreLogEvent policy (the console never added one): rsqgen avoids /aws/events/ either way")
+        settled["console-log-policy"] = ("confirmed", f"the account has it: {policies}") if policies else (
+            "not settled", "no policy lets EventBridge write under /aws/events/ here (the console never added one): rsqgen avoids /aws/events/ either way")
     out = []
     for key, (claim, basis) in BEHAVIOURS.items():
         result, how = settled.get(key) or ("not settled", NEEDS_THE_CONSOLE.get(key, "this run did not reach it"))
@@ -559,9 +573,21 @@ def _verdicts(run: _Run) -> list[Verdict]:
 
 
 def _console_log_policy(run: _Run) -> str:
-    found = [p for p in run.client("logs").describe_resource_policies().get("resourcePolicies", []) if p.get("policyName") == "TrustEventsToStoreLogEvent"]
-    run.console_log_policy = ", ".join(sorted({str(r) for p in found for s in json.loads(p["policyDocument"]).get("Statement", []) for r in (s.get("Resource") if isinstance(s.get("Resource"), list) else [s.get("Resource")])})) if found else ""
-    return f"TrustEventsToStoreLogEvent: {run.console_log_policy}" if found else "no TrustEventsToStoreLogEvent policy in this account and region"
+    """Any log resource policy that lets EventBridge write under /aws/events/ (the console's has the
+    Sid TrustEventsToStoreLogEvent; its name is not documented)."""
+    found = set()
+    for p in run.client("logs").describe_resource_policies().get("resourcePolicies", []):
+        try:
+            statements = json.loads(p["policyDocument"]).get("Statement", [])
+        except (ValueError, AttributeError):
+            continue
+        for st in statements if isinstance(statements, list) else [statements]:
+            resources = st.get("Resource") if isinstance(st.get("Resource"), list) else [st.get("Resource")]
+            services = st.get("Principal", {}).get("Service", []) if isinstance(st.get("Principal"), dict) else []
+            if "events.amazonaws.com" in (services if isinstance(services, list) else [services]):
+                found |= {f"{p['policyName']}: {r}" for r in resources if isinstance(r, str) and ":log-group:/aws/events/" in r}
+    run.console_log_policy = ", ".join(sorted(found))
+    return f"EventBridge may write under /aws/events/: {run.console_log_policy}" if found else "no log resource policy lets EventBridge write under /aws/events/ in this account and region"
 
 
 def selftest(o: Options, *, confirm: Callable[[list[str]], bool], say: Callable[[str], None] = lambda _: None) -> SelftestReport:

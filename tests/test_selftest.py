@@ -3,6 +3,7 @@ codes and its refusals. The run itself is tests/deploy/test_selftest_deploy.py (
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -70,13 +71,27 @@ def test_each_behaviour_is_settled_by_its_own_check():
     assert _run({})["log-policy"] == "not settled" and list(verdicts) == list(selftest.BEHAVIOURS)
 
 
-@pytest.mark.parametrize(("probe", "result"), [
-    ({256_000: "accepted", 262_144: "accepted", 262_145: "ValidationException"}, "confirmed"),
-    ({256_000: "accepted", 262_144: "accepted", 262_145: "accepted"}, "confirmed"),  # stricter than needed: safe
-    ({256_000: "ValidationException", 262_144: "ValidationException", 262_145: "ValidationException"}, "refuted"),
+W = "262,145 bytes of 3-byte characters"
+
+
+@pytest.mark.parametrize(("probe", "result", "says"), [
+    ({256_000: "accepted", 262_144: "accepted", 262_145: "ValidationException", W: "ValidationException"}, "confirmed", "counted in bytes"),
+    ({256_000: "accepted", 262_144: "accepted", 262_145: "accepted", W: "accepted"}, "confirmed", "stricter"),  # safe
+    ({256_000: "accepted", 262_144: "accepted", 262_145: "ValidationException", W: "accepted"}, "refuted", "counts characters"),
+    ({256_000: "ValidationException", 262_144: "ValidationException", 262_145: "ValidationException", W: "ValidationException"}, "refuted", "refused"),
 ])
-def test_the_input_probe_refutes_only_a_limit_below_rsqgens(probe, result):
-    assert _run({}, probe=probe)["scheduler-input"] == result
+def test_the_input_probe_settles_the_unit_and_the_limit(probe, result, says):
+    run = type("Run", (), {})()
+    run.report, run.probe, run.console_log_policy = selftest.SelftestReport(), probe, None
+    (verdict,) = [v for v in selftest._verdicts(run) if v.id == "scheduler-input"]
+    assert verdict.result == result and says in verdict.how
+
+
+@pytest.mark.parametrize("fill", ["x", "\u30a2", "\U0001f600"])
+@pytest.mark.parametrize("size", [256_000, 262_144, 262_145])
+def test_the_probes_inputs_are_exactly_their_size_in_bytes(size, fill):
+    text = selftest._input_of(size, fill, "rsqst-abc123-probe-0")
+    assert len(text.encode()) == size and json.loads(text)["StatementName"] == "rsqst-abc123-probe-0"
 
 
 def test_the_console_log_policy_is_settled_only_where_the_account_has_it():

@@ -136,7 +136,18 @@ def test_healthy_then_each_known_break_is_found(applied):
     (topic_arn,) = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
     topic_policy = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"]
     ghost = dict(next(t for t in targets if "RedshiftDataParameters" in t), Arn=f"arn:aws:redshift:{d.region}:{d.account_id}:cluster:ghost")
+    logs = applied.server.client("logs", d.region)
+    log_policy = next(p["policyDocument"] for p in logs.describe_resource_policies()["resourcePolicies"] if p["policyName"] == d.history.rule_name)
+    old_log_policy = json.loads(log_policy)  # 0.1's: both actions on aws:SourceAccount and aws:SourceArn (refuses EventBridge)
+    old_log_policy["Statement"] = [{**old_log_policy["Statement"][1], "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                    "Condition": {"StringEquals": {"aws:SourceAccount": d.account_id}, "ArnEquals": {"aws:SourceArn": d.history.rule_arn}}}]
     breaks = [
+        ("the history log policy as 0.1 wrote it", "history-log-policy",
+         lambda: logs.put_resource_policy(policyName=d.history.rule_name, policyDocument=json.dumps(old_log_policy)),
+         lambda: logs.put_resource_policy(policyName=d.history.rule_name, policyDocument=log_policy)),
+        ("the history log policy deleted", "history-log-policy-missing",
+         lambda: logs.delete_resource_policy(policyName=d.history.rule_name),
+         lambda: logs.put_resource_policy(policyName=d.history.rule_name, policyDocument=log_policy)),
         ("an operator removed from the trust", "trust-missing-operator",
          lambda: iam.update_assume_role_policy(RoleName=d.role.name, PolicyDocument=trust_without([])),
          lambda: iam.update_assume_role_policy(RoleName=d.role.name, PolicyDocument=json.dumps(trust))),
@@ -192,6 +203,19 @@ def test_failed_invocations_are_findings(applied):
     assert code == 1 and "failed-invocations" in ids(report), report
     (found,) = [f for f in report["findings"] if f["id"] == "failed-invocations"]
     assert found["resource"] == name and "2 time(s)" in found["what"]
+
+
+def test_the_history_rules_failed_invocations_point_at_the_log_policy(applied):
+    """EventBridge writes to the log group with no role: the cause is the group's resource policy."""
+    server, d = applied.server, applied.d
+    server.client("cloudwatch", d.region).put_metric_data(
+        Namespace="AWS/Events",
+        MetricData=[{"MetricName": "FailedInvocations", "Dimensions": [{"Name": "RuleName", "Value": d.history.rule_name}], "Value": 1, "Timestamp": datetime.now(timezone.utc) - timedelta(minutes=10)}],
+    )
+    code, report = run_doctor(applied)
+    (found,) = [f for f in report["findings"] if f["id"] == "failed-invocations" and f["resource"] == d.history.rule_name]
+    assert code == 1 and f"resource policy {d.history.rule_name!r}" in found["fix"] and d.history.log_group in found["fix"] and "role" not in found["fix"]
+    assert "rsqgen history shows nothing older than 24 hours" in found["why"]
 
 
 # ---------------------------------------------------------------------------------------------
