@@ -155,14 +155,16 @@ def validate(
 
 @app.command()
 def names(
-    specs: list[Path] = typer.Argument(..., metavar="SPEC...", help="Two or more spec files that may share an account."),
+    specs: list[Path] = typer.Argument(..., metavar="SPEC...", help="Two or more spec files that may share an account (one, with --live)."),
     env: Optional[str] = typer.Option(None, "--env", help="The environment to compare, for specs that have environments."),
+    live_account: bool = typer.Option(False, "--live", help="Also look each name up in the live account (boto3's standard chain): a name that exists and is not the spec's own clashes."),
 ) -> None:
     """Find names that several specs would share in one account and region (apply would fail or
-    overwrite), and operators whose rights reach another spec's rules. Exit 1 on a clash."""
+    overwrite), and operators whose rights reach another spec's rules; with --live, names that the
+    account already holds. Exit 1 on a clash, 3 when the account could not be read."""
     core = _core()
     with _errors_to_exit():
-        found = core.names(specs, env=env)
+        found = core.names(specs, env=env, live_account=live_account)
     for clash in found:
         say(f"{'clash  ' if clash.kind == 'name' else 'overlap'} {clash.message}")
     if any(c.kind == "name" for c in found):
@@ -324,22 +326,24 @@ def run(
 def adopt(
     region: str = typer.Option(..., "--region", help="The region to read (the spec's region).", show_default=False),
     out: Path = typer.Option(..., "-o", "--out", help="A new (or empty) folder for spec.yaml, imports.tf and the tree.", show_default=False),
-    name: str = typer.Option("adopted", "--name", help="The spec's name (it prefixes the role, group and rules rsqgen creates)."),
-    prefix: str = typer.Option("QS2-", "--prefix", help="QS2- (query editor v2) or QS- (query editor v1)."),
+    name: Optional[str] = typer.Option(None, "--name", help="The spec's name (it prefixes the role, group and rules rsqgen creates). Default: adopted, or the first of adopted-2... free in the account."),
+    prefix: Optional[str] = typer.Option(None, "--prefix", help="Only QS2- (query editor v2) or QS- (query editor v1) rules. Default: both, in one spec."),
     warehouse: Optional[str] = typer.Option(None, "--warehouse", help="Only the queries on this cluster or workgroup."),
+    schedules_in: Optional[str] = typer.Option(None, "--schedules-in", help="Only the Data API schedules of this Scheduler group, no rules (a spec holds one group)."),
     fmt: str = _FORMAT,
 ) -> None:
     """Bring scheduled queries made by hand under a spec, without replacing them.
 
-    Reads QS2-* (or QS-*) rules with a Redshift Data API target and Data API Scheduler schedules,
-    and writes OUT/spec.yaml, the rendered tree and OUT/imports.tf: the first terraform plan imports
-    them. Exit 0: all adopted. 1: some refused (each named, with why). 2: bad input. 3: the account
-    could not be read.
+    Reads QS2-* and QS-* rules (both consoles') with a Redshift Data API target and Data API
+    Scheduler schedules, and writes OUT/spec.yaml, the rendered tree and OUT/imports.tf: the first
+    terraform plan imports them. The names the spec creates are checked against the account first.
+    Exit 0: all adopted. 1: some refused or left out (each named, with why and how). 2: bad input
+    (a --name that is taken). 3: the account could not be read.
     """
     core = _core()
     with _errors_to_exit():
         _format(core, fmt)
-        adopted = core.adopt(out, region, name=name, prefix=prefix, warehouse=warehouse)
+        adopted = core.adopt(out, region, name=name, prefix=prefix, warehouse=warehouse, schedules_in=schedules_in)
     written = str(adopted.out) if adopted.out else None
     say((adopted.result.to_json(written) if fmt == "json" else adopted.result.to_text(written)).rstrip("\n"))
     raise typer.Exit(adopted.result.exit_code)

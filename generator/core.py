@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import aws, deploy, live, render, spec, writer
 from .deploy import Deployment
-from .errors import InputError, OutputError, SpecError
+from .errors import InputError, OutputError, SpecError, ToolError
 from .render import diagram as diagrams
 from .spec import LoadedSpec
 from .spec.model import SPEC_NAME, SPEC_NAME_ALLOWED
@@ -226,14 +226,22 @@ class Adopted:
     rendered: Rendered | None = None
 
 
-def adopt(out_dir: str | Path, region: str, *, name: str = "adopted", prefix: str = "QS2-", warehouse: str | None = None, only: str | None = None) -> Adopted:
-    """Read the account's hand-made scheduled queries and write DIR/spec.yaml, the rendered tree and
-    DIR/imports.tf (nothing written when nothing could be adopted, or the account could not be read)."""
+DEFAULT_ADOPTED_NAME = "adopted"
+
+
+def adopt(
+    out_dir: str | Path, region: str, *, name: str | None = None, prefix: str | None = None, warehouse: str | None = None,
+    only: str | None = None, schedules_in: str | None = None,
+) -> Adopted:
+    """Read the account's hand-made scheduled queries (both consoles' unless `prefix`) and write
+    DIR/spec.yaml, the rendered tree and DIR/imports.tf (nothing written when nothing could be
+    adopted, or the account could not be read). The names the spec creates are checked against the
+    account first: a `name` given that is taken is refused; the default picks a free one."""
     import boto3  # only the live-account commands need it (start-up time)
 
-    if prefix not in live.PREFIXES:
-        raise InputError(f"--prefix {prefix!r}: use QS2- (query editor v2) or QS- (query editor v1)")
-    if not SPEC_NAME.fullmatch(name):
+    if prefix is not None and prefix not in live.PREFIXES:
+        raise InputError(f"--prefix {prefix!r}: use QS2- (query editor v2) or QS- (query editor v1), or leave it out for both")
+    if name is not None and not SPEC_NAME.fullmatch(name):
         raise InputError(f"--name {name!r}: {SPEC_NAME_ALLOWED}")
     if region not in aws.REGIONS:
         raise InputError(f"--region {region!r} is not an AWS region; use a region code such as eu-west-1")
@@ -242,27 +250,52 @@ def adopt(out_dir: str | Path, region: str, *, name: str = "adopted", prefix: st
         raise InputError(f"{out} is a file: adopt writes a new folder")
     if out.exists() and any(out.iterdir()):
         raise InputError(f"{out} is not empty: adopt writes a new (or empty) folder")
-    result = live.adopt(boto3.session.Session(region_name=region), region, prefix, warehouse, only)
+    session = boto3.session.Session(region_name=region)
+    result = live.adopt(session, region, prefix, warehouse, only, schedules_in)
     if result.not_run or not result.found:
         return Adopted(result)
+    candidates = [name] if name is not None else [DEFAULT_ADOPTED_NAME] + [f"{DEFAULT_ADOPTED_NAME}-{n}" for n in range(2, 10)]
     with tempfile.TemporaryDirectory(prefix="rsqgen-adopt-") as scratch:
-        spec_path = Path(scratch) / "spec.yaml"
-        while True:  # what the spec cannot hold (SQL it refuses, say) is refused like the rest
-            text = live.spec_text(result, name)
-            spec_path.write_text(text, "utf-8")
-            try:
-                rendered = render_spec(spec_path, display_name=str(out / "spec.yaml"))
-                break
-            except SpecError as exc:
-                if not _refuse_queries(result, exc):
-                    raise InputError("the account holds what a spec cannot express, outside any one query; nothing was written:\n" + str(exc)) from None
-            if not result.found:
+        for candidate in candidates:
+            text, rendered = _adopted_spec(result, candidate, Path(scratch), out)
+            if rendered is None:
                 return Adopted(result)
+            imported = frozenset(f.name for f in result.found)
+            taken = live.taken_names(rendered.deployment, session, imported, new=True)
+            if taken.not_run:
+                result.not_run += taken.not_run
+                return Adopted(result)
+            if not taken.taken:
+                break
+            clash = ", ".join(f"{t.kind} {t.name}" + (f" (spec {t.owner})" if t.owner else "") for t in taken.taken)
+            if name is not None:
+                raise InputError(f"--name {name}: the account already has {clash}: applying would fail (EntityAlreadyExists); give another --name")
+            result.notes.append(f"the name {candidate} is taken in this account ({clash})")
+        else:
+            raise InputError(f"the names {candidates[0]} to {candidates[-1]} are all taken in this account: give --name")
+        if candidate != candidates[0]:
+            result.notes.append(f"the spec is named {candidate}: its role, group and rules are free in this account")
     # The folder is swapped in whole: a shell (and this process) inside it would see the old one,
     # so it is written by its absolute path, and named so when it is where we stand.
     absolute, here = out.resolve(), Path.cwd().resolve()
     writer.write_tree(absolute, rendered.files, beside={"spec.yaml": text.encode(), "imports.tf": render.imports_tf(result.imports)})
     return Adopted(result, absolute if absolute == here else out, rendered)
+
+
+def _adopted_spec(result: live.Adoption, name: str, scratch: Path, out: Path) -> tuple[str, Rendered | None]:
+    """The adopted spec's text and its render; what the spec cannot hold (SQL it refuses, say) is
+    refused like the rest (None: nothing is left to adopt)."""
+    spec_path = scratch / "spec.yaml"
+    while True:
+        text = live.spec_text(result, name)
+        spec_path.write_text(text, "utf-8")
+        try:
+            return text, render_spec(spec_path, display_name=str(out / "spec.yaml"))
+        except SpecError as exc:
+            if not _refuse_queries(result, exc):
+                raise InputError("the account holds what a spec cannot express, outside any one query; nothing was written:\n" + str(exc)) from None
+        if not result.found:
+            return text, None
 
 
 def _refuse_queries(result: live.Adoption, exc: SpecError) -> bool:
@@ -324,11 +357,12 @@ def review_markdown(result: reviewing.Review) -> str:
     return reviewing.to_markdown(result)
 
 
-def names(spec_paths: list[str | Path], env: str | None = None) -> list[naming.Clash]:
+def names(spec_paths: list[str | Path], env: str | None = None, live_account: bool = False) -> list[naming.Clash]:
     """Names several specs would share in one account and region, and operators' rights that
-    reach into another spec's rules."""
-    if len(spec_paths) < 2:
-        raise InputError("give at least two specs to compare")
+    reach into another spec's rules; with `live_account`, also (or, for one spec, only) the names
+    each spec creates that already exist in the account and are not its own."""
+    if len(spec_paths) < (1 if live_account else 2):
+        raise InputError("give at least two specs to compare (or --live to compare one with the account)")
     if len({Path(p).resolve() for p in spec_paths}) < len(spec_paths):
         raise InputError("a spec is given twice: every spec shares every name with itself")
     # With --env, each spec that has environments is read for that one (the same account, usually).
@@ -336,7 +370,19 @@ def names(spec_paths: list[str | Path], env: str | None = None) -> list[naming.C
     for p in spec_paths:
         has_envs = bool(spec.environment_names(p, str(p)))
         loaded[str(p)] = load(p, display_name=str(p), env=env if has_envs else None).deployment
-    return naming.clashes(loaded)
+    found = naming.clashes(loaded) if len(loaded) > 1 else []
+    if live_account:
+        import boto3  # only the live-account commands need it (start-up time)
+
+        for path, d in loaded.items():
+            imports = Path(path).parent / "imports.tf"  # adopt's: those rules exist on purpose
+            imported = render.imported_rules(imports.read_text("utf-8")) if imports.is_file() else frozenset()
+            taken = live.taken_names(d, boto3.session.Session(region_name=d.region), imported)
+            if taken.not_run:
+                n = taken.not_run[0]
+                raise ToolError(f"{path}: could not read the account ({n.check}: {n.error}); needs {n.permission}")
+            found += [naming.Clash("name", f"{path}: {t.kind} {t.name} already exists in account {taken.account}" + (f" (made by spec {t.owner})" if t.owner else " (not made by this spec)")) for t in taken.taken]
+    return found
 
 
 def schema() -> str:

@@ -5,6 +5,7 @@ from .decide import decide, fit_name
 from .parts import (
     DeadLetterQueue,
     Deployment,
+    SPEC_TAG,
     HistoryLog,
     OperatorsGroup,
     ScheduledQuery,
@@ -18,6 +19,7 @@ from .split import BASE, DLQ_READ, SPLITS, StackError, split
 __all__ = [
     "DeadLetterQueue",
     "Deployment",
+    "SPEC_TAG",
     "HistoryLog",
     "OperatorsGroup",
     "ScheduleRole",

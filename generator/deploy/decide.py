@@ -19,6 +19,7 @@ from ..spec.yamlsrc import format_path
 from ..values import ACCOUNT, Ref, Value, parse_rfc3339, to_utc
 from . import iam, quotas
 from .parts import (
+    SPEC_TAG,
     Auth,
     DeadLetterQueue,
     Deployment,
@@ -144,7 +145,10 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         )
     backends = {q.backend for q in queries}
     schedule_group = (spec.schedule_group or f"{spec.name}-redshift-queries") if "scheduler" in backends else None
-    service_trust = iam.service_trust(arns, rule_prefix, schedule_group)
+    # Rules adopted from the other console keep its prefix (QS- beside QS2-): trusted and managed too.
+    other = "QS-" if console_prefix(spec) == "QS2-" else "QS2-"
+    rule_prefixes = (rule_prefix,) + ((other,) if any(q.backend == "rule" and q.rule_name.startswith(other) for q in queries) else ())
+    service_trust = iam.service_trust(arns, rule_prefixes, schedule_group)
     trusted = aws.CONSOLE_TRUSTED_SERVICES + ((aws.SCHEDULER_SERVICE,) if schedule_group else ())
     statements = iam.role_statements(queries, warehouses, arns, _schedule_key(spec))
     inline, managed = quotas.pack(statements, spec.quotas.managed_policies_per_role)
@@ -170,13 +174,13 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         policy_name="manage-scheduled-queries",
         users=dict(sorted(users.items())),
         paths=dict(sorted(paths.items())),
-        statements=iam.operator_statements(role, arns, rule_prefix),
+        statements=iam.operator_statements(role, arns, rule_prefixes),
         role_arns=role_operators,
     )
     if spec.kms_key != "per-resource" and not (any(t.created for t in topics) or schedule_group):
         warnings.append(f"warning: kms_key is {spec.kms_key!r}, but this spec creates no topic or schedule group to encrypt")
     uses_dlq = any(q.dead_letter_queue for q in spec.queries.values())
-    tags = {"ManagedBy": "rsqgen", "RsqgenSpec": spec.name}
+    tags = {"ManagedBy": "rsqgen", SPEC_TAG: spec.name}
     if loaded.environment is not None:
         tags["RsqgenEnvironment"] = loaded.environment
     tags.update(spec.tags)
@@ -197,6 +201,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         schedule_group=schedule_group,
         schedule_group_created=spec.schedule_group is None,
         rule_prefix=rule_prefix,
+        rule_prefixes=rule_prefixes,
         dead_letter_queue=DeadLetterQueue(f"{spec.name}-scheduled-query-dlq", tuple(sorted(dlq_sources))) if uses_dlq else None,
         kms_key=spec.kms_key,
         environment=loaded.environment,

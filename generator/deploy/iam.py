@@ -55,13 +55,13 @@ def sorted_unique(values) -> tuple[Value, ...]:
     return tuple(strings) + tuple(refs)
 
 
-def service_trust(arns: aws.Arns, rule_prefix: str, schedule_group: str | None) -> tuple[ServiceTrust, ...]:
+def service_trust(arns: aws.Arns, rule_prefixes: tuple[str, ...], schedule_group: str | None) -> tuple[ServiceTrust, ...]:
     """EventBridge and Scheduler may assume the role only for this account's rules (named with the
     spec's prefix) and this spec's schedule group: the confused-deputy conditions both services'
     guides recommend (aws:SourceAccount, aws:SourceArn; Scheduler's must be the group's ARN)."""
     account = {"aws:SourceAccount": [arns.account]}
     trusts = [
-        ServiceTrust("EventBridgeRules", aws.EVENTS_SERVICE, {"StringEquals": account, "ArnLike": {"aws:SourceArn": [arns.events_rule(f"{rule_prefix}*")]}}),
+        ServiceTrust("EventBridgeRules", aws.EVENTS_SERVICE, {"StringEquals": account, "ArnLike": {"aws:SourceArn": [arns.events_rule(f"{p}*") for p in rule_prefixes]}}),
     ]
     if schedule_group is not None:
         trusts.append(
@@ -142,7 +142,7 @@ def role_statements(
     return _explained(statements)
 
 
-def operator_statements(role: ScheduleRole, arns: aws.Arns, rule_prefix: str) -> tuple[Statement, ...]:
+def operator_statements(role: ScheduleRole, arns: aws.Arns, rule_prefixes: tuple[str, ...]) -> tuple[Statement, ...]:
     statements = [
         Statement("AssumeScheduleRole", ("sts:AssumeRole",), (role.arn,)),
         # The console passes the schedule role to EventBridge when it creates a QS2- rule.
@@ -164,7 +164,7 @@ def operator_statements(role: ScheduleRole, arns: aws.Arns, rule_prefix: str) ->
                 "events:PutTargets",
                 "events:RemoveTargets",
             ),
-            (arns.events_rule(f"{rule_prefix}*"),),
+            tuple(arns.events_rule(f"{p}*") for p in rule_prefixes),
         ),
         # Listing has no resource type: "*" is the only resource IAM accepts for these.
         Statement("ListConsoleScheduledQueries", aws.CONSOLE_LIST_ACTIONS, ("*",)),

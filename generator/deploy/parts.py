@@ -29,6 +29,11 @@ __all__ = [
 Auth = Literal["db_user", "secret", "iam", "admin_secret"]
 
 
+# The tag every resource of a spec carries, with the spec's name: how the live commands tell a
+# spec's own resources from others of the same name (IAM groups take no tags).
+SPEC_TAG = "RsqgenSpec"
+
+
 @dataclass(frozen=True)
 class ServiceTrust:
     """A service principal trusted only under conditions (its own trust statement)."""
@@ -277,6 +282,7 @@ class Deployment:
     schedule_group: str | None = None  # EventBridge Scheduler group, when a query uses it
     schedule_group_created: bool = True  # False: an existing group (schedule_group in the spec), not managed here
     rule_prefix: str = "QS2-"  # every rule and schedule name starts with it; operators manage <prefix>*
+    rule_prefixes: tuple[str, ...] = ("QS2-",)  # rule_prefix, and the other console's when adopted rules keep it
     dead_letter_queue: DeadLetterQueue | None = None
     kms_key: str = "per-resource"  # per-resource, shared (one key, module kms_key) or an existing key's ARN
     environment: str | None = None  # environments.<name> this tree is for; its provider allows only its account

@@ -4,6 +4,7 @@ AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>): what the spec means, compared 
 from .adopt import PREFIXES, Adoption, Refused, adopt, spec_text
 from .aws import NotRun
 from .doctor import Finding, Report, doctor
+from .names import Taken, TakenNames, taken_names
 from .runs import History, RunResult, history, run
 
-__all__ = ["PREFIXES", "Adoption", "Finding", "History", "NotRun", "Refused", "Report", "RunResult", "adopt", "doctor", "history", "run", "spec_text"]
+__all__ = ["PREFIXES", "Adoption", "Finding", "History", "NotRun", "Refused", "Report", "RunResult", "adopt", "doctor", "history", "run", "spec_text", "Taken", "TakenNames", "taken_names"]

@@ -2,7 +2,7 @@
 CLI) brought under a spec, without replacing them.
 
 It reads the account (boto3's standard chain and endpoint variables): EventBridge rules named QS2-*
-(query editor v2) or QS-* (v1) on the default bus with a Redshift Data API target, and EventBridge
+(query editor v2) and QS-* (v1) on the default bus with a Redshift Data API target, and EventBridge
 Scheduler schedules whose target is the Data API universal target; the workgroups their ARNs name
 (a workgroup ARN ends in an id); the roles their targets use, and who those roles trust. It maps each
 to the spec a person would write, keeping what would force replacement exactly as found (rule and
@@ -10,7 +10,9 @@ schedule name, target id, schedule group: the provider's ForceNew arguments, rul
 schedule.go), and lists the `import {}` blocks (the provider's import formats: rule `NAME`, target
 `RULE/TARGET_ID`, schedule `GROUP/NAME`).
 
-What it cannot express it refuses, naming the rule and why, and adopts the rest. The in-place changes
+What it cannot express it refuses, naming the rule and why, and adopts the rest; what it leaves out
+(the other console's prefix when one is asked for, what a spec already manages by its tag) it names
+as not adopted, with how to take it. The in-place changes
 adoption means on purpose (rsqgen's role instead of the hand-made one, rsqgen's tags, the statement
 named like its rule) are listed; the old roles are reported, never deleted.
 
@@ -27,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from ..aws import partition_for
+from ..deploy import SPEC_TAG
 from ..errors import ExitCode
 from .aws import Aws, NotRun, Skip, where
 
@@ -75,6 +79,7 @@ class Adoption:
     account: str = ""
     found: list[Found] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
+    not_adopted: list[Refused] = field(default_factory=list)  # seen, left out on purpose (another console's prefix), with how to adopt it
     not_run: list[NotRun] = field(default_factory=list)
     operators: list[dict[str, Any]] = field(default_factory=list)
     old_roles: dict[str, list[str]] = field(default_factory=dict)  # role ARN -> its managed policies
@@ -87,13 +92,14 @@ class Adoption:
     def exit_code(self) -> int:
         if self.not_run:
             return int(ExitCode.INCOMPLETE)
-        return int(ExitCode.FINDINGS if self.refused or not self.found else ExitCode.OK)
+        return int(ExitCode.FINDINGS if self.refused or self.not_adopted or not self.found else ExitCode.OK)
 
     def to_json(self, out: str | None) -> str:
         doc = {
             "account": self.account, "region": self.region, "prefix": self.prefix, "written": out,
             "adopted": [{"name": f.name, "query": f.key, "backend": f.backend, "imports": [a for a, _ in f.imports]} for f in self.found],
             "refused": [{"name": r.name, "why": r.why} for r in self.refused],
+            "not_adopted": [{"name": r.name, "why": r.why} for r in self.not_adopted],
             "imports": len(self.imports), "changes": self.changes,
             "old_roles": [{"arn": arn, "managed_policies": p} for arn, p in self.old_roles.items()],
             "not_run": [{"check": n.check, "error": n.error, "permission": n.permission} for n in self.not_run],
@@ -102,11 +108,14 @@ class Adoption:
         return json.dumps(doc, indent=2) + "\n"
 
     def to_text(self, out: str | None) -> str:
-        rules = sum(f.backend == "rule" for f in self.found)
-        lines = [f"{where(self.account, self.region)}: adopted {len(self.found)} of {len(self.found) + len(self.refused)} "
-                 f"scheduled queries ({rules} rule(s) named {self.prefix}*, {len(self.found) - rules} schedule(s)), {len(self.imports)} imports."]
+        rules = [f for f in self.found if f.backend == "rule"]
+        named = ", ".join(f"{sum(f.name.startswith(p) for f in rules)} named {p}*" for p in PREFIXES if any(f.name.startswith(p) for f in rules)) or "none"
+        seen = len(self.found) + len(self.refused) + len(self.not_adopted)
+        lines = [f"{where(self.account, self.region)}: adopted {len(self.found)} of {seen} "
+                 f"scheduled queries (rules: {named}; {len(self.found) - len(rules)} schedule(s)), {len(self.imports)} imports."]
         lines += [f"ADOPTED  {f.name} -> queries.{f.key} ({len(f.imports)} imports)" for f in self.found]
         lines += [f"REFUSED  {r.name}: {r.why}" for r in self.refused]
+        lines += [f"NOT ADOPTED {r.name}: {r.why}" for r in self.not_adopted]
         lines += [f"CHANGE   {c}" for c in self.changes]
         for arn, policies in self.old_roles.items():
             held = f" (managed policies: {', '.join(policies)})" if policies else ""
@@ -118,11 +127,11 @@ class Adoption:
             lines += [f"Wrote {out}/spec.yaml, {out}/imports.tf and the Terraform tree. Next:", f"  cd {out}", "  terraform init",
                       "  terraform plan -out=tfplan    # imports; nothing destroyed, nothing replaced", "  terraform apply tfplan"]
         elif not self.not_run:
-            why = f"no rule named {self.prefix}* with a Redshift Data API target, and no Data API schedule, could be adopted"
+            why = f"no rule named {' or '.join(p + '*' for p in PREFIXES)} with a Redshift Data API target, and no Data API schedule, could be adopted"
             if self.elsewhere:
                 why += f" on that warehouse ({self.elsewhere} on others: leave out --warehouse)"
             if self.skipped:
-                why += f"; {self.skipped} {self.prefix}* rule(s) have no Data API target"
+                why += f"; {self.skipped} console-named rule(s) have no Data API target"
             lines.append(f"Nothing was written: {why}.")
         return "\n".join(lines) + "\n"
 
@@ -393,42 +402,71 @@ def _list(value: Any) -> list:
 # Reading the account
 
 
-def adopt(session, region: str, prefix: str, warehouse: str | None = None, only: str | None = None) -> Adoption:
-    """Every scheduled query under `prefix` (rules) and every Data API schedule of the account; with
-    `only`, just the rule or schedule of that name (rsqgen selftest adopts the one it made)."""
-    result = Adoption(region=region, prefix=prefix)
+def _console_rules(aws: Aws, prefix: str, only: str | None) -> list[tuple[dict, list]]:
+    """The rules named `prefix`* (or just `only`) with a Data API target: (rule, targets)."""
+    rules = [r for r in aws.pages("rules", "events:ListRules (no resource type: *)", "events", "list_rules", "Rules", NamePrefix=only or prefix)
+             if r["Name"].startswith(prefix) and only in (None, r["Name"])]
+    out = []
+    for rule in sorted(rules, key=lambda r: r["Name"]):
+        targets = aws.call("targets", f"events:ListTargetsByRule on rule/{prefix}*", "events", "list_targets_by_rule", Rule=rule["Name"])["Targets"]
+        out.append((rule, targets))
+    return out
+
+
+def adopt(session, region: str, prefix: str | None = None, warehouse: str | None = None, only: str | None = None, schedules_in: str | None = None) -> Adoption:
+    """Every scheduled query of the account: rules named QS2-* and QS-* (both consoles'; only
+    `prefix`* when given, the other console's then reported as not adopted) and every Data API
+    schedule; with `schedules_in`, only the schedules of that group (no rules); with `only`, just the
+    rule or schedule of that name (rsqgen selftest adopts the one it made)."""
+    prefixes = (prefix,) if prefix else PREFIXES
+    result = Adoption(region=region, prefix=prefix or "QS2-")
     aws = Aws(session, region, result)
     try:
         result.account = aws.call("credentials", "sts:GetCallerIdentity (allowed to everyone)", "sts", "get_caller_identity")["Account"]
-        rules = [r for r in aws.pages("rules", "events:ListRules (no resource type: *)", "events", "list_rules", "Rules", NamePrefix=only or prefix)
-                 if r["Name"].startswith(prefix) and only in (None, r["Name"])]
-        read: list[tuple[str, dict, list | None, dict | None]] = []  # (label, rule or schedule, targets, tags)
-        for rule in sorted(rules, key=lambda r: r["Name"]):
-            targets = aws.call("targets", f"events:ListTargetsByRule on rule/{prefix}*", "events", "list_targets_by_rule", Rule=rule["Name"])["Targets"]
-            if not any("RedshiftDataParameters" in t for t in targets):
-                result.skipped += 1
-                continue
-            tags = aws.call("tags", f"events:ListTagsForResource on rule/{prefix}*", "events", "list_tags_for_resource", ResourceARN=rule["Arn"])["Tags"]
-            read.append((rule["Name"], rule, targets, {t["Key"]: t["Value"] for t in tags}))
+        read: list[tuple[str, str, dict, list | None, dict | None]] = []  # (label, prefix, rule or schedule, targets, tags)
+        for p in prefixes if schedules_in is None else ():
+            for rule, targets in _console_rules(aws, p, only):
+                if not any("RedshiftDataParameters" in t for t in targets):
+                    result.skipped += 1
+                    continue
+                tags = {t["Key"]: t["Value"] for t in aws.call("tags", f"events:ListTagsForResource on rule/{p}*", "events", "list_tags_for_resource", ResourceARN=rule["Arn"])["Tags"]}
+                if tags.get(SPEC_TAG):
+                    result.not_adopted.append(_managed(rule["Name"], tags[SPEC_TAG]))
+                    continue
+                read.append((rule["Name"], p, rule, targets, tags))
+        for other in [p for p in PREFIXES if p not in prefixes and schedules_in is None and only is None]:
+            for rule, targets in _console_rules(aws, other, None):
+                if any("RedshiftDataParameters" in t for t in targets):
+                    result.not_adopted.append(Refused(rule["Name"], f"another console's prefix ({other}); leave out --prefix to adopt both consoles' schedules into one spec"))
+        group_specs: dict[str, str] = {}  # schedule group -> the spec that made it ("" none)
         summaries = aws.pages("schedules", "scheduler:ListSchedules", "scheduler", "list_schedules", "Schedules")
         for summary in sorted(summaries, key=lambda s: (s.get("GroupName", ""), s["Name"])):
+            if schedules_in not in (None, summary.get("GroupName", "default")):
+                continue
             if only in (None, summary["Name"]) and UNIVERSAL.fullmatch((summary.get("Target") or {}).get("Arn", "")):
                 group = summary.get("GroupName", "default")
-                read.append((f"{group}/{summary['Name']}", aws.call("schedules", "scheduler:GetSchedule", "scheduler", "get_schedule", Name=summary["Name"], GroupName=group), None, None))
+                if group not in group_specs:  # schedules take no tags; the group rsqgen made for a spec does
+                    arn = f"arn:{partition_for(region)}:scheduler:{region}:{result.account}:schedule-group/{group}"
+                    group_tags = (aws.call("tags", "scheduler:ListTagsForResource on schedule-group/*", "scheduler", "list_tags_for_resource", missing=("ResourceNotFoundException",), ResourceArn=arn) or {}).get("Tags", [])
+                    group_specs[group] = next((t["Value"] for t in group_tags if t["Key"] == SPEC_TAG), "")
+                if group_specs[group]:
+                    result.not_adopted.append(_managed(f"{group}/{summary['Name']}", group_specs[group]))
+                    continue
+                read.append((f"{group}/{summary['Name']}", prefixes[0], aws.call("schedules", "scheduler:GetSchedule", "scheduler", "get_schedule", Name=summary["Name"], GroupName=group), None, None))
         # Workgroups are listed only when a target names one (an account may not offer Serverless).
-        serverless = any(WORKGROUP_ARN.fullmatch(str(t.get("Arn", ""))) for _, _, targets, _ in read for t in targets or []) or any(
-            '"WorkgroupName"' in str((item.get("Target") or {}).get("Input", "")) for _, item, targets, _ in read if targets is None
+        serverless = any(WORKGROUP_ARN.fullmatch(str(t.get("Arn", ""))) for _, _, _, targets, _ in read for t in targets or []) or any(
+            '"WorkgroupName"' in str((item.get("Target") or {}).get("Input", "")) for _, _, item, targets, _ in read if targets is None
         )
         workgroups = {}
         if serverless:
             workgroups = {w["workgroupArn"]: w["workgroupName"] for w in aws.pages("workgroups", "redshift-serverless:ListWorkgroups", "redshift-serverless", "list_workgroups", "workgroups")}
         found: list[Found | Refused | None] = []
-        for label, item, targets, tags in read:
+        for label, p, item, targets, tags in read:
             try:
                 if targets is not None:
-                    found.append(from_rule(item, targets, prefix, region, workgroups, tags))
+                    found.append(from_rule(item, targets, p, region, workgroups, tags))
                 else:
-                    found.append(from_schedule(item, prefix, region, workgroups, set(workgroups.values())))
+                    found.append(from_schedule(item, p, region, workgroups, set(workgroups.values())))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer of a shape AWS does not document
                 found.append(Refused(label, f"it has a shape adopt does not know ({type(exc).__name__}: {exc})"))
         for item in found:
@@ -439,12 +477,17 @@ def adopt(session, region: str, prefix: str, warehouse: str | None = None, only:
             elif item is not None:
                 result.elsewhere += 1
         _one_group_and_key(result)
+        _one_console(result, prefix)
         _unique_keys(result)
         result.found.sort(key=lambda f: f.key)
         _roles(aws, result)
     except Skip:
         pass
     return result
+
+
+def _managed(name: str, spec: str) -> Refused:
+    return Refused(name, f"already managed by rsqgen spec {spec} (tag {SPEC_TAG}); render and apply that spec, adopting it again would put it under two")
 
 
 def _one_group_and_key(result: Adoption) -> None:
@@ -456,12 +499,24 @@ def _one_group_and_key(result: Adoption) -> None:
     keys = sorted({f.kms_key_arn for f in schedules if f.group == groups[0]}, key=lambda k: (-sum(f.kms_key_arn == k for f in schedules), k or ""))
     for f in schedules:
         if f.group != groups[0]:
-            result.refused.append(Refused(f"{f.group}/{f.name}", f"a spec's schedules are in one group; adopt group {f.group} into another spec (this one has {groups[0]})"))
+            result.refused.append(Refused(f"{f.group}/{f.name}", f"a spec's schedules are in one group (this one has {groups[0]}); adopt group {f.group} into a second spec: rsqgen adopt --region {result.region} -o OTHER_DIR --name OTHER_NAME --schedules-in {f.group}"))
         elif f.kms_key_arn != keys[0]:
             result.refused.append(Refused(f"{f.group}/{f.name}", "a spec's schedules share one payload key; this one uses another"))
         else:
             continue
         result.found.remove(f)
+
+
+def _one_console(result: Adoption, asked: str | None) -> None:
+    """The spec's console: query editor v1 only when every rule is a QS- one and there is no
+    schedule (v1 has none); otherwise v2, and QS- rules keep their names (both are then trusted and
+    managed, and the history keeps their runs by name)."""
+    rules = [f for f in result.found if f.backend == "rule"]
+    v1_only = bool(rules) and all(f.name.startswith("QS-") for f in rules) and len(rules) == len(result.found)
+    result.prefix = asked or ("QS-" if v1_only else "QS2-")
+    for f in rules:
+        if not f.name.startswith(result.prefix):
+            f.entry["name"] = f.name
 
 
 def _unique_keys(result: Adoption) -> None:
@@ -532,7 +587,8 @@ def spec_text(result: Adoption, name: str) -> str:
     body = yaml.dump(doc, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
     rules = len(result.found) - len(schedules)
     header = [
-        f"# Adopted by `rsqgen adopt` from account {result.account}, region {result.region}: {rules} rule(s) named {result.prefix}*",
+        f"# Adopted by `rsqgen adopt` from account {result.account}, region {result.region}: {rules} rule(s) named "
+        + " or ".join(f"{p}*" for p in PREFIXES if any(f.backend == "rule" and f.name.startswith(p) for f in result.found) or p == result.prefix),
         f"# and {len(schedules)} EventBridge Scheduler schedule(s). imports.tf imports them: the first `terraform plan`",
         "# imports, destroys nothing and replaces nothing. Names, target ids and the schedule group are kept",
         "# as found (another value would replace them); SQL is kept byte for byte.",

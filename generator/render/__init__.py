@@ -3,7 +3,7 @@
 HCL and Markdown are escaped by default (see terraform.py); `diagram` draws the same Deployment.
 """
 
-from .imports import imports_tf
+from .imports import imported_rules, imports_tf
 from .terraform import ROOT_FILES, render
 
-__all__ = ["ROOT_FILES", "imports_tf", "render"]
+__all__ = ["ROOT_FILES", "imported_rules", "imports_tf", "render"]

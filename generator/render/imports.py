@@ -5,9 +5,14 @@ works with provider 5 and 6; `import` blocks need Terraform 1.5, the generated c
 
 from __future__ import annotations
 
+import json
+import re
+
 from . import hcl
 
-__all__ = ["imports_tf"]
+__all__ = ["imported_rules", "imports_tf"]
+
+_RULE_IMPORT = re.compile(r'^  to = \S+\.aws_cloudwatch_event_rule\.this\n  id = ("(?:[^"\\]|\\.)*")$', re.M)
 
 
 def imports_tf(imports: list[tuple[str, str]]) -> bytes:
@@ -18,3 +23,9 @@ def imports_tf(imports: list[tuple[str, str]]) -> bytes:
     for address, import_id in imports:
         blocks += ["", "import {", f"  to = {address}", f"  id = {hcl.string(import_id)}", "}"]
     return hcl.layout("\n".join(blocks) + "\n").encode()
+
+
+def imported_rules(text: str) -> frozenset[str]:
+    """The rule names an imports.tf (as imports_tf writes it) brings in: they exist in the account
+    on purpose until the first apply tags them."""
+    return frozenset(json.loads(m.group(1)) for m in _RULE_IMPORT.finditer(text))

@@ -412,13 +412,16 @@ def _check_target_ids(q, path: tuple[Any, ...], issues: _Issues) -> None:
 
 
 def _check_names(spec: Spec, issues: _Issues) -> None:
-    """Kept names (`rsqgen adopt`): a rule's keeps the console's prefix, and no two queries share one."""
+    """Kept names (`rsqgen adopt`): a rule's keeps a console's prefix (the spec's, or the other
+    console's for a rule adopted from it: both are then trusted and managed), and no two queries
+    share one."""
     prefix = f"{console_prefix(spec)}{spec.query_prefix or ''}"
+    other = "QS-" if console_prefix(spec) == "QS2-" else "QS2-"
     named: dict[str, str] = {}
     for key, q in spec.queries.items():
         path = ("queries", key) + (("name",) if q.name else ())
-        if q.name is not None and q.scheduler == "rule" and not q.name.startswith(prefix):
-            issues.at(path, f"a rule's name starts with {prefix}", f"the console lists {prefix}* rules, and the operators may manage only those; use {prefix}...")
+        if q.name is not None and q.scheduler == "rule" and not q.name.startswith((prefix, other)):
+            issues.at(path, f"a rule's name starts with {prefix} (or {other}, the other console's)", f"the consoles list {prefix}* and {other}* rules, and the operators may manage only those; use {prefix}...")
         name = q.name or f"{prefix}{key}"
         if name in named:
             issues.at(path, f"queries {named[name]} and {key} would both be named {name}", "each rule or schedule has its own name")

@@ -159,8 +159,9 @@ def allowed(change: str) -> bool:
 
 def test_adopt_imports_console_made_queries_and_replaces_nothing(account, terraform, tmp_path):
     out = tmp_path / "legacy"
-    code, report = rsqgen_json(["adopt", "--region", REGION, "-o", str(out), "--name", "legacy"], account.env())
+    code, report = rsqgen_json(["adopt", "--region", REGION, "-o", str(out), "--name", "legacy", "--prefix", "QS2-"], account.env())
     assert code == 1, "four rules cannot be adopted: exit 1"
+    assert report["not_adopted"] == [{"name": "QS-test-cluster-schedule-query-1", "why": "another console's prefix (QS-); leave out --prefix to adopt both consoles' schedules into one spec"}]
     assert {r["name"] for r in report["refused"]} == {"QS2-transformed", "QS2-batch", "QS2-with-lambda", "QS2-two-statements"}, report["refused"]
     why = {r["name"]: r["why"] for r in report["refused"]}
     assert "InputTransformer" in why["QS2-transformed"] and "Sqls" in why["QS2-batch"] and "lambda" in why["QS2-with-lambda"]
@@ -248,7 +249,7 @@ def test_adopt_into_the_folder_you_are_in(account, tmp_path):
     here.mkdir()
     # The QS- rule is still there (the first test's destroy took the QS2- ones and the schedule).
     proc = subprocess.run([RSQGEN, "adopt", "--region", REGION, "-o", ".", "--prefix", "QS-"], capture_output=True, text=True, env=account.env(), cwd=here, timeout=120, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 1 and "NOT ADOPTED QS2-batch: another console's prefix (QS2-)" in proc.stdout, proc.stdout + proc.stderr
     assert (here / "spec.yaml").is_file() and (here / "imports.tf").is_file() and (here / "main.tf").is_file()
     assert f"cd {here.resolve()}" in proc.stdout, "a shell inside the folder sees the old one: the report names it"
 
