@@ -127,7 +127,7 @@ def validate(
     terraform: bool = typer.Option(True, "--terraform/--no-terraform", help="Run terraform fmt -check, init and validate."),
     checkov: bool = typer.Option(True, "--checkov/--no-checkov", help="Run checkov."),
     strict_sql: bool = typer.Option(False, "--strict-sql", help="Treat SQL warnings as errors (with a spec)."),
-    full: bool = typer.Option(False, "--full", help="Run checkov on every query, not once per shape of query (with a spec)."),
+    full: bool = typer.Option(False, "--full", help="Run checkov on every query, not once per shape of query."),
     env: Optional[str] = typer.Option(None, "--env", help="The environment (environments.<NAME>) of a spec that has them."),
 ) -> None:
     """Run every check on rendered output: HCL parse, terraform fmt/validate, checkov.

@@ -159,10 +159,11 @@ def validate(
     target: str | Path, *, terraform: bool = True, checkov: bool = True, strict_sql: bool = False, full: bool = False, env: str | None = None
 ) -> checks.Report:
     """Every check on a rendered folder, or on a spec rendered into a scratch folder first (then
-    its SQL is checked too, and checkov runs once per shape of query unless `full`)."""
+    its SQL is checked too). checkov runs once per shape of query unless `full`: a spec's shapes
+    come from its Deployment, a folder's from its own main.tf."""
     target = Path(target)
     if target.is_dir():
-        report = checks.validate_dir(target, terraform=terraform, checkov=checkov)
+        report = checks.validate_dir(target, terraform=terraform, checkov=checkov, reduce=not full)
         report.results.insert(0, checks.CheckResult("sql", "SKIPPED", detail="give validate the spec to check its SQL"))
         return report
     if not target.exists():

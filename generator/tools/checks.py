@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,17 +63,21 @@ def tf_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.tf") if ".terraform" not in p.parts)
 
 
-def check_hcl_parse(root: Path) -> CheckResult:
+def check_hcl_parse(root: Path, keep: tuple[str, ...] = (), parsed: dict[str, dict] | None = None) -> CheckResult:
+    """Every .tf file parses; the parses of the `keep` files (paths relative to root) go in `parsed`."""
     import hcl2  # python-hcl2 costs ~0.3 s to import: only `validate` needs it, not the CLI's start-up
 
     findings = []
     files = tf_files(root)
     for path in files:
         try:
-            hcl2.loads(path.read_text("utf-8"))
+            doc = hcl2.loads(path.read_text("utf-8"))
         except Exception as exc:  # the parser raises lark errors of several kinds
             line = getattr(exc, "line", None) or 1
             findings.append(Finding(path.relative_to(root).as_posix(), int(line), f"HCL parse error: {str(exc).splitlines()[0]}"))
+            continue
+        if parsed is not None and path.relative_to(root).as_posix() in keep:
+            parsed[path.relative_to(root).as_posix()] = doc
     return CheckResult("hcl2-parse", "FAILED" if findings else "PASSED", findings, f"{len(files)} files")
 
 
@@ -232,8 +237,12 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True, checkov_root: Path | None = None, instances: dict[str, tuple[str, ...]] | None = None) -> Report:
-    """Every check on `root`; checkov on `checkov_root` (a reduced tree, see shapes.py) when given."""
+def validate_dir(
+    root: Path, *, terraform: bool = True, checkov: bool = True, checkov_root: Path | None = None, instances: dict[str, tuple[str, ...]] | None = None,
+    reduce: bool = False,
+) -> Report:
+    """Every check on `root`; checkov on `checkov_root` (a reduced tree, see shapes.py) when given,
+    or, with `reduce`, on the tree reduced to one query per shape as read from its own main.tf."""
     if not tf_files(root):
         raise InputError(f"{root} holds no .tf files: give a folder that `rsqgen render` wrote, or a spec file")
     results: list[CheckResult] = []
@@ -246,13 +255,26 @@ def validate_dir(root: Path, *, terraform: bool = True, checkov: bool = True, ch
             r.seconds = r.seconds or time.perf_counter() - start  # a check may time its own steps
         return out
 
-    results += timed(check_hcl_parse, root)
+    parsed: dict[str, dict] = {}  # main.tf's parse, for the reduction
+    results += timed(check_hcl_parse, root, ("main.tf",) if checkov and reduce and checkov_root is None else (), parsed)
     results += timed(check_skip_reasons, root)
     if terraform:
         results += timed(check_terraform, root)
     else:
         results += [CheckResult(n, "SKIPPED", detail="turned off with --no-terraform") for n in ("terraform-fmt", "terraform-validate")]
-    if checkov:
+    if checkov and reduce and checkov_root is None and "main.tf" in parsed:
+        work = Path(tempfile.mkdtemp(prefix="rsqgen-shapes-"))
+        try:
+            start = time.perf_counter()
+            reduction = shapes.reduce_tree(root, parsed.pop("main.tf"), work)
+            result = check_checkov(reduction.root or root, instances=reduction.instances if reduction.root else None)
+            if reduction.root is None:
+                result.detail += f"; checkov saw every query: {reduction.why_whole}"
+            result.seconds = time.perf_counter() - start
+            results.append(result)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    elif checkov:
         results += timed(lambda: check_checkov(checkov_root or root, instances=instances))
     else:
         results.append(CheckResult("checkov", "SKIPPED", detail="turned off with --no-checkov"))
