@@ -51,8 +51,13 @@ demo: setup
 	$(VENV)/bin/rsqgen render examples/seed/spec.yaml -o out/seed
 	$(VENV)/bin/rsqgen validate out/seed
 
+# The suite on TEST_WORKERS processes (pytest-xdist): terraform, moto and checkov wait on each other
+# more than they compute, so two workers on two cores halve the wall time. Each worker has its own
+# moto server and stand-ins; a file's tests share a worker (tests/conftest.py says how).
+TEST_WORKERS ?= auto
+
 test: setup
-	$(VENV)/bin/python -m pytest --hypothesis-seed=$(HYPOTHESIS_SEED)
+	$(VENV)/bin/python -m pytest --hypothesis-seed=$(HYPOTHESIS_SEED) -n $(TEST_WORKERS) --dist loadgroup
 
 # Nightly-style: the property tests with FUZZ_RUNS random seeds, each printed so that a failure can
 # be replayed with `make test HYPOTHESIS_SEED=<seed>`.

@@ -45,6 +45,8 @@ LAZY_ALLOWED = {
     ("rsqgen.cli", "rsqgen.core"),  # --help without pydantic and jinja2
     ("rsqgen.cli", "rsqgen.selftest"),  # likewise, and without boto3
     ("rsqgen.tools.checks", "hcl2"),  # python-hcl2 only for `validate`
+    ("rsqgen.tools.shapes", "hcl2"),
+    ("rsqgen.spec.sql", "sqlglot"),  # only for SQL texts without a verdict in the cache  # likewise: the tree's reduction is proved by parsing it
     ("rsqgen.core", "boto3"),  # boto3 only for the live-account commands
     ("rsqgen.live.aws", "botocore"),  # likewise
     ("rsqgen.live.aws", "boto3"),  # likewise (a session of the schedule role)
