@@ -6,6 +6,7 @@ user installs, templates and modules included."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,24 @@ settings.register_profile("seeded", derandomize=False, database=None, print_blob
 
 
 def pytest_configure(config):
+    # rsqgen's cache (verdicts, compiled templates) in this run's own folder, never the user's: each
+    # worker starts from an empty one, so the first judgment of every text is a real one.
+    if "RSQGEN_CACHE_DIR" not in os.environ:
+        os.environ["RSQGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="rsqgen-test-cache-")
     settings.load_profile("fixed" if config.getoption("hypothesis_seed", None) is None else "seeded")
+
+
+def pytest_collection_modifyitems(config, items):
+    """How `make test` shares its workers (pytest-xdist, `--dist loadgroup`): a file's tests stay on
+    one worker, so a module-scoped fixture (an apply the file's tests only read) is built once; a
+    file that sets `XDIST_GROUP_PER_TEST = True` has no such fixture, and its tests (each a whole
+    apply) spread over the workers."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        path = item.nodeid.split("::", 1)[0]
+        own = getattr(item.module, "XDIST_GROUP_PER_TEST", False)
+        item.add_marker(pytest.mark.xdist_group(item.nodeid if own else path))
 
 
 @pytest.fixture

@@ -141,10 +141,18 @@ _BRACKET = {"{": 1, "[": 1, "(": 1, "}": -1, "]": -1, ")": -1}
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|#|//|<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$|==|!=|<=|>=|=>|[=(){}\[\]]')
 
 
+# Most lines are `name = "string"` or `name = reference`: one match answers them (no bracket, no
+# comment, no heredoc after the `=`); the rest take the token scan.
+_SIMPLE = re.compile(r'(\s*(?:[A-Za-z_][A-Za-z0-9_-]*|"[^"\\=#]*")\s*)= ?(?:"(?:[^"\\]|\\.)*"|[\w.:-]+)?[ ]*$')
+
+
 def _scan(line: str) -> tuple[int | None, int, str | None]:
     """(column of the first top-level '=', net bracket change after it, heredoc marker opened)."""
     if "=" not in line and "<<" not in line:
         return None, 0, None
+    simple = _SIMPLE.match(line)
+    if simple is not None and simple.end(1) > 0 and line[simple.end(1) + 1 : simple.end(1) + 2] != "=":
+        return simple.end(1), 0, None
     eq = None
     net = 0
     for m in _TOKEN.finditer(line):

@@ -10,7 +10,10 @@ Deployment always gives the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import tempfile
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -18,7 +21,7 @@ from typing import Any
 
 import jinja2
 
-from .. import __version__, aws
+from .. import __version__, aws, cache
 from ..deploy import DLQ_READ, Deployment
 from ..text import md_text
 from . import diagram, hcl
@@ -62,6 +65,42 @@ def _asset_dir(name: str) -> Path:
     raise FileNotFoundError(f"rsqgen's {name}/ folder is missing from the installation")
 
 
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """jinja's compiled templates in rsqgen's cache (compiling them is a fifth of a large render):
+    jinja checks each template's source against what was compiled, and a cache that cannot be read
+    or written is no cache."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        # Written aside and then renamed: two renders at once never read half a file.
+        name = self._get_cache_filename(bucket)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmpl-")
+            with os.fdopen(fd, "wb") as f:
+                bucket.write_bytecode(f)
+            os.replace(tmp, name)
+        except OSError:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
+
+
+def _template_cache() -> jinja2.BytecodeCache | None:
+    folder = cache.directory()
+    if folder is None:
+        return None
+    templates = folder / f"templates-{__version__}"
+    try:
+        templates.mkdir(exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return _TemplateCache(str(templates))
+
+
 @functools.lru_cache(maxsize=None)
 def _environment(kind: str) -> jinja2.Environment:
     """The environment for one output kind ("hcl" or "markdown"): its escaper and its filters."""
@@ -78,6 +117,7 @@ def _environment(kind: str) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_template_cache(),
     )
     env.filters.update({name: _escaping(fn) for name, fn in filters.items()})
     return env
@@ -132,4 +172,10 @@ def render(d: Deployment) -> dict[str, bytes]:
 
 
 def _ignored(path: Path) -> bool:
-    return any(part.startswith(".") for part in path.parts) or path.suffix in (".tfstate", ".backup")
+    """What of a module's folder is not the module: dot-files (terraform's own), state, and its
+    `terraform test` files (tests/), which prove the module where it is developed."""
+    return (
+        any(part.startswith(".") for part in path.parts)
+        or path.suffix in (".tfstate", ".backup")
+        or path.parts[0] == "tests"
+    )

@@ -749,6 +749,13 @@ def parse_schedule(text: str, *, backend: Backend = "rule") -> Schedule:
         raise ValueError(f"backend must be 'rule' or 'scheduler', not {backend!r}")
     if not isinstance(text, str):
         raise ScheduleError(f"the schedule must be a string, not {type(text).__name__} ({text!r})", _allowed_forms(backend))
+    return _parse_schedule(text, backend)
+
+
+@lru_cache(maxsize=4096)
+def _parse_schedule(text: str, backend: Backend) -> Schedule:
+    """parse_schedule of a string: pure, so each distinct (text, backend) is parsed once (a large
+    spec repeats its schedules; a Schedule is immutable). Errors are raised again, not kept."""
     source = text
     stripped = text.strip()
     if not stripped:

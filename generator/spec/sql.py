@@ -9,19 +9,27 @@ VACUUM, UNLOAD, COPY, GRANT, ...) are counted as "not checked", never as wrong.
 
 Statements are found with sqlglot's tokenizer, so semicolons inside strings, quoted identifiers,
 comments and `$$` bodies do not split, and a final semicolon ends the last statement.
+
+Each verdict is kept in rsqgen's cache (`cache.py`), keyed by the text and by the code that judged
+it (this file's bytes and sqlglot's version): a spec rendered again reads its verdicts back, and
+sqlglot (about 0.1 s to import) is imported only when some text has no verdict yet.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import importlib.util
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import Token, TokenType
+from .. import cache
+
+if TYPE_CHECKING:
+    from sqlglot.tokens import Token
 
 __all__ = ["NOT_CHECKED", "Finding", "Report", "preflight"]
 
@@ -70,6 +78,8 @@ class _Statement:
 
 
 def _split(sql: str, tokens: list[Token]) -> list[_Statement]:
+    from sqlglot.tokens import TokenType  # with the tokenizer: only for a text not judged before
+
     out: list[_Statement] = []
     current: list[Token] = []
     for token in tokens + [None]:  # type: ignore[list-item]
@@ -87,8 +97,48 @@ def _line_col(sql: str, offset: int) -> tuple[int, int]:
     return line, offset - (sql.rfind("\n", 0, offset) + 1) + 1
 
 
+def _code() -> str:
+    """What a verdict depends on besides its text: this file and sqlglot's version (read from its
+    files, so that sqlglot is not imported for it)."""
+    parts: list[str | bytes] = [Path(__file__).read_bytes()]
+    found = importlib.util.find_spec("sqlglot")
+    version = Path(found.origin).with_name("_version.py") if found and found.origin else None
+    parts.append(version.read_bytes() if version and version.is_file() else b"?")
+    return cache.fingerprint(*parts)
+
+
+@functools.lru_cache(maxsize=1)
+def _verdicts() -> cache.Store:
+    return cache.Store("sql-preflight", _code())
+
+
+def _as_json(report: Report) -> dict[str, Any]:
+    return dataclasses.asdict(report)
+
+
+def _from_json(doc: dict[str, Any]) -> Report:
+    return Report(doc["statements"], list(doc["not_checked"]), [Finding(**f) for f in doc["findings"]])
+
+
 def preflight(sql: str, *, batch_item: bool = False) -> Report:
     """Check one SQL text (a `sql:` value, a `sql_file`, or one item of a batch list)."""
+    store = _verdicts()
+    key = cache.fingerprint("batch" if batch_item else "one", sql)
+    kept = store.get(key)
+    if kept is not None:
+        try:
+            return _from_json(kept)
+        except (KeyError, TypeError):
+            pass  # not a verdict this code wrote: judge again
+    report = _judge_text(sql, batch_item)
+    store.put(key, _as_json(report))
+    return report
+
+
+def _judge_text(sql: str, batch_item: bool) -> Report:
+    import sqlglot  # ~0.1 s: only when a text has no verdict in the cache
+    from sqlglot.errors import TokenError  # likewise
+
     report = Report()
     for pattern, what, instead in _SECRETS:
         for m in pattern.finditer(sql):
@@ -122,19 +172,30 @@ def preflight(sql: str, *, batch_item: bool = False) -> Report:
     return report
 
 
+@functools.lru_cache(maxsize=1)
+def _dialect() -> Any:
+    from sqlglot.dialects.dialect import Dialect  # likewise
+
+    return Dialect.get_or_raise(DIALECT)
+
+
 def _judge(sql: str, statement: _Statement, report: Report) -> None:
+    from sqlglot import exp  # likewise
+    from sqlglot.errors import ParseError  # likewise
+
     first = statement.tokens[0].text.upper()
     if first in NOT_CHECKED:
         report.not_checked.append(first)
         return
     try:
-        parsed = sqlglot.parse_one(statement.text, read=DIALECT)
+        # The statement's own tokens (from the whole text, so their lines and columns are the
+        # text's): tokenizing it again, as parse_one would, doubles the pre-flight's cost.
+        parsed = _dialect().parser().parse(list(statement.tokens), sql)[0]
     except ParseError as exc:
         error = exc.errors[0] if exc.errors else {}
-        base_line, base_col = _line_col(sql, statement.tokens[0].start)
-        rel_line, rel_col = error.get("line") or 1, error.get("col") or 1
-        line = base_line + rel_line - 1
-        col = rel_col if rel_line > 1 else base_col + rel_col - 1
+        line, col = error.get("line") or 0, error.get("col") or 0
+        if not line:
+            line, col = _line_col(sql, statement.tokens[0].start)
         description = (error.get("description") or str(exc)).splitlines()[0]
         description = re.sub(r" for <class '[^']+'>", "", description)  # sqlglot's class names mean nothing to a user
         report.findings.append(
