@@ -206,6 +206,7 @@ def _decide(loaded: LoadedSpec) -> Deployment:
         kms_key=spec.kms_key,
         environment=loaded.environment,
         backend={k: v for k, v in spec.backend.s3.model_dump().items() if v is not None} if spec.backend else None,
+        module_source=(spec.modules.source, spec.modules.commit or spec.modules.ref) if spec.modules else None,
         history=_history(spec, arns, tuple(sorted(q.rule_name for q in queries if not q.rule_name.startswith(rule_prefix)))),
     )
 

@@ -289,6 +289,14 @@ class Deployment:
     backend: dict[str, str] | None = None  # the S3 backend's settings (backend.tf), the state key per environment
     stack: str | None = None  # split: "base", or the existing warehouse whose queries this stack holds
     history: HistoryLog | None = None  # history.retain_days
+    module_source: tuple[str, str] | None = None  # modules: (git source ending //<folder>, commit or ref); None: copied beside
+
+    def module_address(self, module: str) -> str:
+        """The `source` of a module call: the copy beside the root module, or the versioned source."""
+        if self.module_source is None:
+            return f"./modules/{module}"
+        base, ref = self.module_source
+        return f"{base}/{module}?ref={ref}"
 
     @property
     def query_stack(self) -> bool:
@@ -330,7 +338,8 @@ class Deployment:
 
     @property
     def modules(self) -> tuple[str, ...]:
-        """The hand-written modules the root module calls (copied into the output), sorted."""
+        """The hand-written modules the root module calls (copied into the output unless they come
+        from a versioned source), sorted."""
         if self.query_stack:
             kinds = {q.backend for q in self.queries}
             used = (["scheduled-query"] if "rule" in kinds else []) + (["scheduler-query"] if "scheduler" in kinds else [])

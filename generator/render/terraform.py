@@ -154,6 +154,7 @@ def render(d: Deployment) -> dict[str, bytes]:
         "provider_constraint": aws.PROVIDER_CONSTRAINT,
         "terraform_constraint": aws.TERRAFORM_LOCKFILE_CONSTRAINT if d.backend else aws.TERRAFORM_CONSTRAINT,
         "diagram": diagram.to_mermaid(diagram.build(d)),
+        "module_source": d.module_address,
     }
     files: dict[str, bytes] = {}
     for name in ROOT_FILES + (("backend.tf",) if d.backend else ()):
@@ -162,7 +163,7 @@ def render(d: Deployment) -> dict[str, bytes]:
         text = hcl.layout(text) if kind == "hcl" else text.rstrip("\n") + "\n"
         files[name] = text.encode("utf-8")
     modules_root = _asset_dir("modules")
-    for module in d.modules:
+    for module in d.modules if d.module_source is None else ():  # a versioned source: terraform init fetches them
         base = modules_root / module
         for path in sorted(base.rglob("*")):
             rel = path.relative_to(base)

@@ -310,6 +310,31 @@ ScheduleGroupName = _matching(r"[0-9a-zA-Z\-_.]{1,64}", "schedule group name", "
 RetainDays = Literal[aws.LOG_RETENTION_DAYS]  # type: ignore[valid-type]  # the values CloudWatch Logs takes
 
 
+ModuleBase = _matching(
+    r'(?:git::(?:https|ssh|file)://[^\s?#"]+?|git::[\w.-]+@[\w.-]+:[^\s?#"]+?|github\.com/[\w.-]+/[\w.-]+|bitbucket\.org/[\w.-]+/[\w.-]+)//[\w.-]+(?:/[\w.-]+)*',
+    "module source",
+    'a git source whose "//" names the folder holding the modules, without ?ref= (the ref goes in ref:), '
+    "e.g. git::https://github.com/acme/rsqgen.git//modules or git::ssh://git@example.com/rsqgen.git//modules",
+)
+ModuleRef = _matching(
+    r"[A-Za-z0-9][A-Za-z0-9._+/-]{0,127}", "module ref", "a git tag, branch or commit, e.g. v0.1.0 (the tag of the rsqgen that renders)"
+)
+
+GitCommit = _matching(r"[0-9a-f]{40}", "git commit", "the full commit id, 40 lowercase hex digits (git rev-parse v0.1.0^{commit})")
+
+
+class ModuleSource(_Model):
+    """Where the root module's modules come from: absent, a copy of them beside it (modules/); set,
+    one versioned git source for every spec, each module at <source>/<module>?ref=<ref>."""
+
+    source: ModuleBase = Field(description="A git source ending in //<folder of the modules>, e.g. git::https://github.com/acme/rsqgen.git//modules.")
+    ref: ModuleRef = Field(description="The rsqgen release the modules are: its tag, e.g. v0.1.0.")
+    commit: GitCommit | None = Field(
+        None,
+        description="The commit that tag names (40 hex digits): the modules are then read at it, so that a moved tag changes nothing.",
+    )
+
+
 class HistorySettings(_Model):
     """Run history beyond the Data API's 24 hours: the status event of every statement under the
     spec's rule prefix, kept in a CloudWatch Logs group; `rsqgen history` reads it."""
@@ -435,6 +460,10 @@ class Spec(_Model):
     schedule_group: ScheduleGroupName | None = Field(
         None, description="An existing EventBridge Scheduler group (e.g. default) for the scheduler queries: not created here. "
         "Absent: rsqgen creates <name>-redshift-queries.",
+    )
+    modules: ModuleSource | None = Field(
+        None,
+        description="A versioned source for the modules (git, with a ref) instead of a copy in every output folder: for teams with many specs.",
     )
     history: HistorySettings | None = Field(
         None, description="Keep every query's runs (status, rows, statement id) longer than the Data API's 24 hours."

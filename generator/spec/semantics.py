@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import aws
+from .. import __version__, aws
 from ..errors import Location, SpecError, SpecIssue
 from ..values import parse_rfc3339
 from . import sql as sqlcheck
@@ -102,6 +102,7 @@ def check_semantics(
     _check_schedule_group(spec, issues)
     _check_names(spec, issues)
     _check_environments(spec, issues)
+    _check_module_source(spec, issues)
     resolved: dict[str, ResolvedQuery] = {}
     base_dir = spec_path.parent if spec_path else Path.cwd()
     for key, query in spec.queries.items():
@@ -111,6 +112,27 @@ def check_semantics(
     if issues.items:
         raise SpecError(issues.items)
     return resolved, sorted(issues.warnings, key=lambda i: (i.location, i.path))
+
+
+def _check_module_source(spec: Spec, issues: _Issues) -> None:
+    """A versioned module source must give the modules this rsqgen renders calls for: their
+    variables change between releases, so a ref that is not this release's tag is a warning."""
+    if spec.modules is None:
+        return
+    ours = (f"v{__version__}", __version__)
+    if spec.modules.ref not in ours:
+        issues.warn(
+            ("modules", "ref"),
+            f"modules.ref {spec.modules.ref!r} is not this rsqgen's release ({ours[0]}): the root module passes the variables of {ours[0]}'s modules, "
+            "and terraform validate fails where the modules at that ref differ",
+            f"use ref: {ours[0]}, or render with the rsqgen release the ref names",
+        )
+    if spec.modules.commit is None:
+        issues.warn(
+            ("modules", "ref"),
+            f"the modules are read at the tag {spec.modules.ref!r}, which can be moved to other code (checkov CKV_TF_1 fails on it)",
+            f"add commit: <the commit {spec.modules.ref} names> (git rev-parse {spec.modules.ref}^{{commit}}); the modules are then read at it",
+        )
 
 
 def _check_warehouses(spec: Spec, issues: _Issues) -> None:

@@ -144,6 +144,14 @@ def _last_error(stderr: str) -> str:
     return (errors or lines or ["no output"])[-1]
 
 
+_VERSIONED_MODULE = re.compile(r'^\s*source\s*=\s*"(?:git::|github\.com/|bitbucket\.org/)', re.M)
+
+
+def _calls_versioned_modules(root: Path) -> bool:
+    """The root module calls its modules from a git source (a spec's `modules:`), not a copy."""
+    return any(_VERSIONED_MODULE.search(p.read_text("utf-8", errors="replace")) for p in sorted(root.glob("*.tf")))
+
+
 def check_checkov(root: Path, *, instances: dict[str, tuple[str, ...]] | None = None, extra_args: tuple[str, ...] = ()) -> CheckResult:
     """checkov on `root`. With `instances` (see shapes.py), `root` holds one query per shape and
     each verdict on a query's resources is reported for every query of its shape."""
@@ -154,14 +162,25 @@ def check_checkov(root: Path, *, instances: dict[str, tuple[str, ...]] | None = 
             "NOT_RUN",
             detail="checkov not found (install it in its own virtual environment and set RSQGEN_CHECKOV, or put it on PATH)",
         )
-    proc = subprocess.run(
-        # No --quiet: it drops the passed checks from the report, and they show what checkov evaluated.
-        [binary, "-d", str(root), "--framework", "terraform", "-o", "json", "--skip-download", "--compact", *extra_args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory(prefix="rsqgen-checkov-modules-") as fetched:
+        if _calls_versioned_modules(root):
+            # modules.source: checkov fetches the modules too (into a folder of ours, not the tree),
+            # so that it checks what they make; if it could not, it checked only the root module.
+            extra_args = ("--download-external-modules", "true", "--external-modules-download-path", fetched, *extra_args)
+        proc = subprocess.run(
+            # No --quiet: it drops the passed checks from the report, and they show what checkov evaluated.
+            [binary, "-d", str(root), "--framework", "terraform", "-o", "json", "--skip-download", "--compact", *extra_args],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if "--external-modules-download-path" in extra_args and not any(Path(fetched).rglob("*.tf")):
+            return CheckResult(
+                "checkov",
+                "NOT_RUN",
+                detail="checkov could not fetch the modules from their source (see terraform init's error): it checked the root module only, so nothing is claimed",
+            )
     try:
         doc = json.loads(proc.stdout)
     except json.JSONDecodeError:
