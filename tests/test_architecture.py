@@ -46,6 +46,7 @@ LAZY_ALLOWED = {
     ("rsqgen.cli", "rsqgen.selftest"),  # likewise, and without boto3
     ("rsqgen.tools.checks", "hcl2"),  # python-hcl2 only for `validate`
     ("rsqgen.tools.shapes", "hcl2"),
+    ("rsqgen.tools.moddocs", "hcl2"),  # likewise: only when the module READMEs are written or checked
     ("rsqgen.spec.sql", "sqlglot"),  # only for SQL texts without a verdict in the cache  # likewise: the tree's reduction is proved by parsing it
     ("rsqgen.core", "boto3"),  # boto3 only for the live-account commands
     ("rsqgen.live.aws", "botocore"),  # likewise
