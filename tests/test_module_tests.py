@@ -192,8 +192,8 @@ FAULTS = {
     ),
     "schedule-role": (
         "variables.tf",
-        '!contains(["events.amazonaws.com", "scheduler.amazonaws.com"], try(s.Principal.Service, ""))',
-        '!contains(["events.amazonaws.com"], try(s.Principal.Service, ""))',
+        '!contains(["events.amazonaws.com", "scheduler.amazonaws.com"], svc)',
+        '!contains(["events.amazonaws.com"], svc)',
         "scheduler_without_source_account_is_refused",
     ),
     "scheduled-query": (

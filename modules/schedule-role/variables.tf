@@ -58,8 +58,19 @@ variable "trust_statements" {
   }
 
   validation {
-    condition     = alltrue([for s in var.trust_statements : !contains(["events.amazonaws.com", "scheduler.amazonaws.com"], try(s.Principal.Service, "")) || can(s.Condition["StringEquals"]["aws:SourceAccount"])])
+    condition = alltrue([
+      for s in var.trust_statements : alltrue([
+        for svc in flatten([try(s.Principal.Service, [])]) : !contains(["events.amazonaws.com", "scheduler.amazonaws.com"], svc)
+      ]) || can(s.Condition["StringEquals"]["aws:SourceAccount"])
+    ])
     error_message = "EventBridge and Scheduler are trusted only with an aws:SourceAccount condition (confused-deputy protection)."
+  }
+
+  # The checks above read Principal.Service and Principal.AWS: a Principal of another form ("*",
+  # Federated, CanonicalUser) would pass them unread, so it is refused here.
+  validation {
+    condition     = alltrue([for s in var.trust_statements : can(keys(s.Principal)) && length(try(keys(s.Principal), [])) > 0 && length(setsubtract(try(keys(s.Principal), []), ["AWS", "Service"])) == 0])
+    error_message = "Each trust statement's Principal is an object of Service and/or AWS principals; \"*\", Federated and CanonicalUser principals are not allowed."
   }
 }
 

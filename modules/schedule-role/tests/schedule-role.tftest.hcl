@@ -421,6 +421,51 @@ run "scheduler_without_source_account_is_refused" {
   expect_failures = [var.trust_statements]
 }
 
+run "events_in_list_form_without_source_account_is_refused" {
+  command = plan
+
+  variables {
+    trust_statements = [{
+      Sid       = "EventBridgeRules"
+      Effect    = "Allow"
+      Principal = { Service = ["events.amazonaws.com"] }
+      Action    = "sts:AssumeRole"
+    }]
+  }
+
+  expect_failures = [var.trust_statements]
+}
+
+run "a_wildcard_principal_is_refused" {
+  command = plan
+
+  variables {
+    trust_statements = [{
+      Sid       = "Anyone"
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = "sts:AssumeRole"
+    }]
+  }
+
+  expect_failures = [var.trust_statements]
+}
+
+run "a_federated_principal_is_refused" {
+  command = plan
+
+  variables {
+    trust_statements = [{
+      Sid       = "Federated"
+      Effect    = "Allow"
+      Principal = { Federated = "arn:aws:iam::111122223333:saml-provider/corp" }
+      Action    = "sts:AssumeRole"
+    }]
+  }
+
+  expect_failures = [var.trust_statements]
+}
+
 run "service_wildcard_action_is_refused" {
   command = plan
 
