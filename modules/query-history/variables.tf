@@ -49,12 +49,23 @@ variable "writer_policy" {
   type        = any
 
   validation {
-    condition     = alltrue([for s in var.writer_policy.Statement : !contains(keys(try(s.Condition.StringEquals, {})), "aws:SourceAccount")])
+    condition = alltrue([
+      for s in var.writer_policy.Statement : !anytrue([for op, kv in try(s.Condition, {}) : contains(keys(kv), "aws:SourceAccount")])
+    ])
     error_message = "No aws:SourceAccount condition: EventBridge's troubleshooting guide says it prevents EventBridge from invoking the target."
   }
 
+  # Actions as a string or a list, and no wildcard: "logs:*" or "logs:Put*" would grant
+  # PutLogEvents without the check below seeing it.
   validation {
-    condition     = alltrue([for s in var.writer_policy.Statement : !contains(try(s.Action, []), "logs:PutLogEvents") || can(s.Condition.ArnEquals["aws:SourceArn"])])
+    condition = alltrue(flatten([
+      for s in var.writer_policy.Statement : [for a in flatten([try(s.Action, [])]) : contains(["logs:CreateLogStream", "logs:PutLogEvents"], a)]
+    ]))
+    error_message = "The history log group's policy grants only logs:CreateLogStream and logs:PutLogEvents, named exactly (no wildcard)."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.writer_policy.Statement : !contains(flatten([try(s.Action, [])]), "logs:PutLogEvents") || can(s.Condition.ArnEquals["aws:SourceArn"])])
     error_message = "PutLogEvents is allowed only with an aws:SourceArn condition (the history rule): any other rule could write runs into the history."
   }
 }

@@ -236,3 +236,67 @@ run "put_log_events_for_any_rule_is_refused" {
 
   expect_failures = [var.writer_policy]
 }
+
+run "a_wildcard_log_action_without_source_arn_is_refused" {
+  command = plan
+
+  variables {
+    writer_policy = {
+      Version = "2012-10-17"
+      Statement = [{
+        Sid       = "AnyRuleWritesAnything"
+        Effect    = "Allow"
+        Principal = { Service = ["events.amazonaws.com"] }
+        Action    = "logs:*"
+        Resource  = ["arn:aws:logs:eu-west-1:111122223333:log-group:/rsqgen/demo/history:*"]
+      }]
+    }
+  }
+
+  expect_failures = [var.writer_policy]
+}
+
+run "source_account_under_another_operator_is_refused" {
+  command = plan
+
+  variables {
+    writer_policy = {
+      Version = "2012-10-17"
+      Statement = [{
+        Sid       = "HistoryRulePutsStatementEvents"
+        Effect    = "Allow"
+        Principal = { Service = ["events.amazonaws.com"] }
+        Action    = "logs:PutLogEvents"
+        Resource  = ["arn:aws:logs:eu-west-1:111122223333:log-group:/rsqgen/demo/history:*"]
+        Condition = {
+          ArnEquals  = { "aws:SourceArn" = ["arn:aws:events:eu-west-1:111122223333:rule/demo-history"] }
+          StringLike = { "aws:SourceAccount" = ["111122223333"] }
+        }
+      }]
+    }
+  }
+
+  expect_failures = [var.writer_policy]
+}
+
+run "a_single_action_string_is_read" {
+  command = plan
+
+  variables {
+    writer_policy = {
+      Version = "2012-10-17"
+      Statement = [{
+        Sid       = "EventBridgeCreatesLogStreams"
+        Effect    = "Allow"
+        Principal = { Service = ["events.amazonaws.com"] }
+        Action    = "logs:CreateLogStream"
+        Resource  = ["arn:aws:logs:eu-west-1:111122223333:log-group:/rsqgen/demo/history:*"]
+      }]
+    }
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_log_resource_policy.this.policy_document).Statement[0].Action == "logs:CreateLogStream"
+    error_message = "a policy with one action written as a string is accepted as it is"
+  }
+}
