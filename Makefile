@@ -53,11 +53,12 @@ demo: setup
 
 # The suite on TEST_WORKERS processes (pytest-xdist): terraform, moto and checkov wait on each other
 # more than they compute, so two workers on two cores halve the wall time. Each worker has its own
-# moto server and stand-ins; a file's tests share a worker (tests/conftest.py says how).
+# moto server and stand-ins; a file's tests stay on one worker (--dist loadfile), so a module-scoped
+# apply that the file's tests read is built once.
 TEST_WORKERS ?= auto
 
 test: setup
-	$(VENV)/bin/python -m pytest --hypothesis-seed=$(HYPOTHESIS_SEED) -n $(TEST_WORKERS) --dist loadgroup
+	$(VENV)/bin/python -m pytest --hypothesis-seed=$(HYPOTHESIS_SEED) -n $(TEST_WORKERS) --dist loadfile
 
 # Nightly-style: the property tests with FUZZ_RUNS random seeds, each printed so that a failure can
 # be replayed with `make test HYPOTHESIS_SEED=<seed>`.

@@ -33,19 +33,6 @@ def pytest_configure(config):
     settings.load_profile("fixed" if config.getoption("hypothesis_seed", None) is None else "seeded")
 
 
-def pytest_collection_modifyitems(config, items):
-    """How `make test` shares its workers (pytest-xdist, `--dist loadgroup`): a file's tests stay on
-    one worker, so a module-scoped fixture (an apply the file's tests only read) is built once; a
-    file that sets `XDIST_GROUP_PER_TEST = True` has no such fixture, and its tests (each a whole
-    apply) spread over the workers."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        path = item.nodeid.split("::", 1)[0]
-        own = getattr(item.module, "XDIST_GROUP_PER_TEST", False)
-        item.add_marker(pytest.mark.xdist_group(item.nodeid if own else path))
-
-
 @pytest.fixture
 def write_spec(tmp_path):
     """Write a spec (and optional extra files) into a fresh folder; return the spec's path."""

@@ -18,8 +18,6 @@ import hcl2
 import pytest
 from helpers import REPO
 
-# Each test is a whole `terraform test`: spread them over the workers (tests/conftest.py).
-XDIST_GROUP_PER_TEST = True
 
 MODULES_DIR = REPO / "modules"
 MODULES = sorted(p.name for p in MODULES_DIR.iterdir() if p.is_dir())

@@ -126,10 +126,6 @@ def assert_plan_is(plan_: Plan, expected: dict[str, str], when: str) -> None:
 # The test
 
 
-# Each case is its own apply with no module-scoped fixture: `make test` spreads them over its workers.
-XDIST_GROUP_PER_TEST = True
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_example_against_moto(case: Case, tmp_path, terraform, moto, workgroups, data_api, figures):
     figures["mode"] = case.mode + (f" ({case.note})" if case.note else "")
